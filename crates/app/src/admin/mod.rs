@@ -1,0 +1,5 @@
+//! The system administrator's desk.
+
+mod users;
+
+pub use users::{CreateUserInput, CreatedUser, UserView, create_user, list_users};

@@ -1,0 +1,169 @@
+//! Authorisation, in one place. Every use case names the [`Action`] it performs
+//! and calls [`authorize`] before it reads or writes anything.
+
+use domain::account::Role;
+use domain::ids::{OrganisationId, UserId};
+use domain::organisation::MemberRole;
+use store::memberships::Membership;
+
+use crate::Error;
+
+/// The person acting, as loaded for this request (never cached across requests:
+/// a removed member loses access at once).
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub id: UserId,
+    pub name: String,
+    pub role: Role,
+    pub membership: Option<Membership>,
+    /// Registered as 个人 (an individual applicant without an organisation).
+    pub individual: bool,
+    pub must_change_password: bool,
+    system: bool,
+}
+
+impl Actor {
+    pub(crate) fn from_user(
+        user: &store::users::UserRecord,
+        membership: Option<Membership>,
+        individual: bool,
+    ) -> Actor {
+        Actor {
+            id: user.id,
+            name: user.name.clone(),
+            role: user.role,
+            membership,
+            individual,
+            must_change_password: user.must_change_password,
+            system: false,
+        }
+    }
+
+    /// The operator at the command line (`certdesk admin …`): acts as an admin and
+    /// is recorded in the audit log without a user id.
+    pub fn system() -> Actor {
+        Actor {
+            id: UserId::new(),
+            name: "system".into(),
+            role: Role::Admin,
+            membership: None,
+            individual: false,
+            must_change_password: false,
+            system: true,
+        }
+    }
+
+    /// The id to record in the audit log.
+    pub(crate) fn audit_id(&self) -> Option<UserId> {
+        (!self.system).then_some(self.id)
+    }
+
+    pub fn organisation(&self) -> Option<OrganisationId> {
+        self.membership.as_ref().map(|m| m.organisation_id)
+    }
+
+    pub fn is_org_admin(&self) -> bool {
+        self.membership
+            .as_ref()
+            .is_some_and(|m| m.role == MemberRole::Admin)
+    }
+}
+
+/// Everything a signed-in person can ask to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    ViewDashboard,
+    ChangeOwnPassword,
+    SignOut,
+    ViewOrganisation(OrganisationId),
+    EditOrganisation(OrganisationId),
+    ViewMembers(OrganisationId),
+    ManageMembers(OrganisationId),
+    SearchOrganisations,
+    ManageUsers,
+}
+
+pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
+    if actor.must_change_password && !matches!(action, Action::ChangeOwnPassword | Action::SignOut)
+    {
+        return Err(Error::PasswordChangeRequired);
+    }
+    let in_org = |org: OrganisationId| actor.organisation() == Some(org);
+    let allowed = match action {
+        Action::ViewDashboard | Action::ChangeOwnPassword | Action::SignOut => true,
+        Action::ViewOrganisation(org) | Action::ViewMembers(org) => {
+            in_org(org) || actor.role.is_staff()
+        }
+        Action::EditOrganisation(org) | Action::ManageMembers(org) => {
+            in_org(org) && actor.is_org_admin()
+        }
+        Action::SearchOrganisations => actor.role.is_staff(),
+        Action::ManageUsers => actor.role == Role::Admin,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, membership: Option<(OrganisationId, MemberRole)>) -> Actor {
+        Actor {
+            id: UserId::new(),
+            name: "x".into(),
+            role,
+            membership: membership.map(|(organisation_id, role)| Membership {
+                organisation_id,
+                role,
+            }),
+            individual: false,
+            must_change_password: false,
+            system: false,
+        }
+    }
+
+    #[test]
+    fn organisation_rules() {
+        let org = OrganisationId::new();
+        let other = OrganisationId::new();
+        let admin = actor(Role::Applicant, Some((org, MemberRole::Admin)));
+        let member = actor(Role::Applicant, Some((org, MemberRole::Member)));
+        let reviewer = actor(Role::Reviewer, None);
+        let outsider = actor(Role::Applicant, None);
+
+        assert!(authorize(&admin, Action::ManageMembers(org)).is_ok());
+        assert!(authorize(&admin, Action::ManageMembers(other)).is_err());
+        assert!(authorize(&member, Action::ViewMembers(org)).is_ok());
+        assert!(authorize(&member, Action::ManageMembers(org)).is_err());
+        assert!(authorize(&member, Action::EditOrganisation(org)).is_err());
+        assert!(authorize(&reviewer, Action::ViewOrganisation(org)).is_ok());
+        assert!(authorize(&reviewer, Action::EditOrganisation(org)).is_err());
+        assert!(authorize(&outsider, Action::ViewOrganisation(org)).is_err());
+        assert!(authorize(&outsider, Action::SearchOrganisations).is_err());
+    }
+
+    #[test]
+    fn only_admins_manage_users() {
+        for role in Role::ALL {
+            let ok = authorize(&actor(role, None), Action::ManageUsers).is_ok();
+            assert_eq!(ok, role == Role::Admin, "{role}");
+        }
+        assert!(authorize(&Actor::system(), Action::ManageUsers).is_ok());
+    }
+
+    #[test]
+    fn a_pending_password_change_blocks_everything_else() {
+        let mut a = actor(Role::Admin, None);
+        a.must_change_password = true;
+        assert!(matches!(
+            authorize(&a, Action::ManageUsers),
+            Err(Error::PasswordChangeRequired)
+        ));
+        assert!(authorize(&a, Action::ChangeOwnPassword).is_ok());
+        assert!(authorize(&a, Action::SignOut).is_ok());
+    }
+}

@@ -1,0 +1,275 @@
+//! The `certdesk` binary: `serve`, `migrate`, `admin create-user`, `demo seed`.
+//!
+//! Settings come from, in rising precedence: defaults, `certdesk.toml` (or the file
+//! named by `--config`), `CERTDESK_*` environment variables, command-line flags.
+
+mod settings;
+
+use std::io::Read as _;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use settings::{Flags, Settings};
+
+#[derive(Parser)]
+#[command(name = "certdesk", version, about = "CA certificate service desk")]
+struct Cli {
+    #[command(flatten)]
+    flags: Flags,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (the default). Applies migrations; on an empty database
+    /// in demo mode, creates demo accounts and prints them.
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Demo data.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an account. Without --password-stdin a password is generated and printed once.
+    CreateUser {
+        #[arg(long, value_parser = ["applicant", "reviewer", "operator", "finance", "admin"])]
+        role: String,
+        /// Mobile number: the login.
+        #[arg(long)]
+        mobile: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        email: String,
+        /// Read the password from standard input (one line) instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Create the demo accounts and organisation (once) and print their passwords.
+    Seed,
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(&cli.flags)?;
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings))
+}
+
+async fn open_store(settings: &Settings) -> Result<store::Store> {
+    let url = settings.database_url()?;
+    let store = store::Store::connect(&url).await.with_context(|| {
+        format!(
+            "connecting to the database ({})",
+            settings.database_url_for_display()
+        )
+    })?;
+    store.migrate().await.context("applying migrations")?;
+    Ok(store)
+}
+
+async fn run(command: Command, settings: Settings) -> Result<()> {
+    match command {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            open_store(&settings).await?;
+            println!(
+                "migrations applied ({})",
+                settings.database_url_for_display()
+            );
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::CreateUser {
+                    role,
+                    mobile,
+                    name,
+                    email,
+                    password_stdin,
+                },
+        } => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut line)
+                    .context("reading the password from standard input")?;
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            } else {
+                String::new()
+            };
+            let app = app::App::new(open_store(&settings).await?);
+            let input = app::admin::CreateUserInput {
+                mobile,
+                name,
+                role,
+                email,
+                password,
+            };
+            match app::admin::create_user(&app, &app::Actor::system(), &input).await {
+                Ok(created) => {
+                    println!("created user {} ({})", created.user_id, input.role);
+                    if let Some(pw) = created.generated_password {
+                        println!(
+                            "initial password (shown once; must be changed at first sign-in): {pw}"
+                        );
+                    }
+                    Ok(())
+                }
+                Err(app::Error::Invalid(errors)) => {
+                    let catalog = &*web::CATALOG;
+                    let t = catalog.tr(web::Lang::Zh);
+                    for e in errors.iter() {
+                        eprintln!("--{}: {}", e.field.replace('_', "-"), t.get(e.key));
+                    }
+                    bail!("the account was not created")
+                }
+                Err(e) => Err(anyhow::anyhow!("{e}")),
+            }
+        }
+        Command::Demo {
+            command: DemoCommand::Seed,
+        } => {
+            let app = app::App::new(open_store(&settings).await?);
+            if !app::demo::is_empty(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                bail!(
+                    "the database has accounts already; demo data is only seeded into an empty database"
+                );
+            }
+            seed_and_print(&app, &settings.data_dir).await
+        }
+    }
+}
+
+async fn seed_and_print(app: &app::App, data_dir: &Path) -> Result<()> {
+    let accounts = app::demo::seed(app)
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding demo data: {e}"))?;
+    let mut text =
+        String::from("certdesk demo accounts (sign in with mobile number and password):\n");
+    for a in &accounts {
+        text.push_str(&format!(
+            "  {:<48} {}  {}  password: {}\n",
+            a.label, a.mobile, a.name, a.password
+        ));
+    }
+    println!("\n{text}");
+    let file = data_dir.join("demo-accounts.txt");
+    write_private(&file, &text).with_context(|| format!("writing {}", file.display()))?;
+    println!("(also written to {})\n", file.display());
+    Ok(())
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+async fn serve(settings: Settings) -> Result<()> {
+    std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+        format!(
+            "creating the data directory {}",
+            settings.data_dir.display()
+        )
+    })?;
+    let store = open_store(&settings).await?;
+    let app = app::App::new(store.clone());
+    if settings.demo
+        && app::demo::is_empty(&app)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+    {
+        if let Err(e) = seed_and_print(&app, &settings.data_dir).await {
+            // Another instance may have seeded at the same moment: that is fine.
+            tracing::warn!(error = %e, "demo data not seeded");
+        }
+    }
+    spawn_housekeeping(store.clone());
+    let state = web::AppState::new(
+        app,
+        web::WebConfig {
+            secure_cookies: settings.secure_cookies(),
+        },
+    );
+    let listener = tokio::net::TcpListener::bind(&settings.listen)
+        .await
+        .with_context(|| format!("listening on {}", settings.listen))?;
+    let addr = listener.local_addr()?;
+    println!(
+        "certdesk is running at http://{addr}  (database: {})",
+        settings.database_url_for_display()
+    );
+    axum::serve(listener, web::router(state))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("serving")?;
+    store.close().await;
+    Ok(())
+}
+
+/// Deletes expired sessions and old sign-in failures every hour. Idempotent, so
+/// several instances may run it without a lease.
+fn spawn_housekeeping(store: store::Store) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let now = jiff::Timestamp::now();
+            let result = async {
+                let mut conn = store.conn().await?;
+                let sessions = store::sessions::delete_expired(&mut conn, now).await?;
+                let failures = store::sign_in_failures::delete_before(
+                    &mut conn,
+                    now - app::accounts::THROTTLE_WINDOW,
+                )
+                .await?;
+                Ok::<_, store::StoreError>((sessions, failures))
+            }
+            .await;
+            match result {
+                Ok((s, f)) => tracing::debug!(sessions = s, failures = f, "housekeeping done"),
+                Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+            }
+        }
+    });
+}

@@ -1,0 +1,78 @@
+use std::fmt;
+
+/// A unique constraint that a write ran into: the database decides races,
+/// and this names which rule was broken so the app can say so next to the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    UserMobile,
+    OrganisationCreditCode,
+    IndividualIdNumber,
+    /// The person is already an active member of an organisation.
+    MembershipActive,
+}
+
+impl fmt::Display for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Constraint names on PostgreSQL and `table.column` as SQLite reports them.
+const CONFLICTS: &[(&str, &str, Conflict)] = &[
+    ("users_mobile_key", "users.mobile", Conflict::UserMobile),
+    (
+        "organisations_credit_code_key",
+        "organisations.credit_code",
+        Conflict::OrganisationCreditCode,
+    ),
+    (
+        "individuals_id_number_key",
+        "individuals.id_number",
+        Conflict::IndividualIdNumber,
+    ),
+    (
+        "memberships_active_user",
+        "memberships.user_id",
+        Conflict::MembershipActive,
+    ),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unique constraint: {0}")]
+    Conflict(Conflict),
+    #[error("database: {0}")]
+    Database(sqlx::Error),
+    #[error("migration: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+    #[error("unsupported database url (use sqlite:// or postgres://)")]
+    UnsupportedUrl,
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() {
+                let message = db.message();
+                let constraint = db.constraint();
+                for (pg, sqlite, conflict) in CONFLICTS {
+                    if constraint == Some(*pg) || message.contains(sqlite) {
+                        return StoreError::Conflict(*conflict);
+                    }
+                }
+            }
+        }
+        StoreError::Database(e)
+    }
+}
+
+impl StoreError {
+    pub fn conflict(&self) -> Option<Conflict> {
+        match self {
+            StoreError::Conflict(c) => Some(*c),
+            _ => None,
+        }
+    }
+}

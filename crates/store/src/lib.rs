@@ -1,0 +1,42 @@
+//! certdesk's persistence. SQL lives here and only here, one module per aggregate.
+//!
+//! SQLite (the embedded default) and PostgreSQL run through one code path: sqlx's
+//! `Any` driver with `$1` placeholders. Ids and text are TEXT; times are BIGINT
+//! microseconds since the epoch (UTC); flags are BIGINT 0/1. Each backend has its
+//! own migrations folder (`migrations/sqlite`, `migrations/postgres`).
+//!
+//! Repository functions take `&mut AnyConnection`, so the app layer decides what
+//! runs in one transaction.
+
+mod db;
+mod error;
+
+pub mod audit;
+pub mod individuals;
+pub mod memberships;
+pub mod organisations;
+pub mod sessions;
+pub mod settings;
+pub mod sign_in_failures;
+pub mod users;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use db::{Backend, Store};
+pub use error::{Conflict, StoreError};
+pub use sqlx::AnyConnection;
+
+use jiff::Timestamp;
+
+pub(crate) fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+pub(crate) fn from_micros(v: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_microsecond(v).map_err(|e| StoreError::Corrupt(format!("timestamp {v}: {e}")))
+}
+
+pub(crate) fn flag(b: bool) -> i64 {
+    i64::from(b)
+}

@@ -1,0 +1,184 @@
+//! The test harness every capability extends.
+//!
+//! ```ignore
+//! let app = TestApp::start().await;          // its own server on its own database
+//! let org = app.register_org().await;        // a fresh organisation and its admin
+//! let api = app.api().signed_in(&org.admin).await;
+//! let me = api.get("/api/v1/me").await;
+//! let reviewer = app.staff(Role::Reviewer).await;
+//! ```
+//!
+//! The backend is chosen by `CERTDESK_TEST_DATABASE` (`sqlite`, the default, or `postgres`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod clients;
+pub mod ids;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub use clients::{ApiClient, Page, WebClient};
+use domain::account::Role;
+use serde_json::{Value, json};
+use store::testing::TestDb;
+
+/// A running certdesk on its own database, stopped when dropped.
+pub struct TestApp {
+    pub url: String,
+    pub app: app::App,
+    pub clock: Arc<app::ManualClock>,
+    server: tokio::task::JoinHandle<()>,
+    next: AtomicU32,
+    // Last: the database is dropped after the server has stopped.
+    _db: TestDb,
+}
+
+/// Someone who can sign in.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    pub mobile: String,
+    pub password: String,
+    pub name: String,
+}
+
+/// An organisation registered in a test, with its admin.
+#[derive(Clone, Debug)]
+pub struct OrgFixture {
+    pub id: String,
+    pub name: String,
+    pub uscc: String,
+    pub admin: Credentials,
+}
+
+pub const PASSWORD: &str = "Passw0rd-test";
+
+impl TestApp {
+    pub async fn start() -> TestApp {
+        let db = TestDb::new().await;
+        let store = db.store().await;
+        let clock = Arc::new(app::ManualClock::new(jiff::Timestamp::now()));
+        let app = app::App::new(store).with_clock(clock.clone());
+        let router = web::router(web::AppState::new(app.clone(), web::WebConfig::default()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
+        TestApp {
+            url,
+            app,
+            clock,
+            server,
+            next: AtomicU32::new(1),
+            _db: db,
+        }
+    }
+
+    /// A number unique within this test, for mobiles and codes.
+    pub fn unique(&self) -> u32 {
+        self.next.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn mobile(&self) -> String {
+        ids::mobile(self.unique())
+    }
+
+    /// A JSON API client, not signed in.
+    pub fn api(&self) -> ApiClient {
+        ApiClient::new(&self.url)
+    }
+
+    /// A browser-like client with a cookie jar, not signed in.
+    pub fn web(&self) -> WebClient {
+        WebClient::new(&self.url)
+    }
+
+    /// The JSON body of a valid 主体注册 with fresh identifiers.
+    pub fn org_registration(&self) -> Value {
+        let n = self.unique();
+        json!({
+            "mobile": ids::mobile(n),
+            "password": PASSWORD,
+            "password_confirm": PASSWORD,
+            "name": format!("经办人{n}"),
+            "email": format!("handler{n}@example.com"),
+            "org_name": format!("测试采购单位{n}"),
+            "org_type": "purchaser",
+            "has_uscc": true,
+            "uscc": ids::uscc(n),
+            "registration_authority": "杭州市市场监督管理局",
+            "region": "浙江省本级",
+            "address": "杭州市西湖区转塘街道1号",
+            "legal_representative": format!("法人{n}"),
+        })
+    }
+
+    /// Registers an organisation through the API; its admin can sign in with [`PASSWORD`].
+    pub async fn register_org(&self) -> OrgFixture {
+        let body = self.org_registration();
+        let (status, created) = self
+            .api()
+            .post("/api/v1/accounts/organisation", &body)
+            .await;
+        assert_eq!(status, 201, "register organisation: {created}");
+        OrgFixture {
+            id: created["organisation_id"].as_str().unwrap().to_owned(),
+            name: body["org_name"].as_str().unwrap().to_owned(),
+            uscc: body["uscc"].as_str().unwrap().to_owned(),
+            admin: Credentials {
+                mobile: body["mobile"].as_str().unwrap().to_owned(),
+                password: PASSWORD.to_owned(),
+                name: body["name"].as_str().unwrap().to_owned(),
+            },
+        }
+    }
+
+    /// Registers an individual (个人) through the API.
+    pub async fn register_individual(&self) -> Credentials {
+        let n = self.unique();
+        let body = json!({
+            "mobile": ids::mobile(n),
+            "password": PASSWORD,
+            "password_confirm": PASSWORD,
+            "name": format!("个人{n}"),
+            "id_number": ids::id_number(n),
+        });
+        let (status, created) = self.api().post("/api/v1/accounts/individual", &body).await;
+        assert_eq!(status, 201, "register individual: {created}");
+        Credentials {
+            mobile: body["mobile"].as_str().unwrap().to_owned(),
+            password: PASSWORD.to_owned(),
+            name: body["name"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    /// A staff account of `role`, created as `certdesk admin create-user` would.
+    pub async fn staff(&self, role: Role) -> Credentials {
+        let n = self.unique();
+        let c = Credentials {
+            mobile: ids::mobile(n),
+            password: PASSWORD.to_owned(),
+            name: format!("{}{n}", role.as_str()),
+        };
+        app::admin::create_user(
+            &self.app,
+            &app::Actor::system(),
+            &app::admin::CreateUserInput {
+                mobile: c.mobile.clone(),
+                name: c.name.clone(),
+                role: role.as_str().to_owned(),
+                email: String::new(),
+                password: c.password.clone(),
+            },
+        )
+        .await
+        .unwrap();
+        c
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}

@@ -1,0 +1,74 @@
+//! certdesk over HTTP. Handlers are thin: parse the request, call one `app`
+//! function, render. Pages are server-rendered askama templates (zh-CN first,
+//! English switchable); the JSON API lives under `/api/v1` and is described by
+//! `/api/v1/openapi.json`.
+
+mod api;
+mod csrf;
+mod error;
+mod i18n;
+mod pages;
+mod visitor;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::routing::get;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use api::ApiDoc;
+pub use i18n::{CATALOG, Catalog, Lang};
+
+/// Settings the web layer needs beyond the app.
+#[derive(Clone, Debug, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure`: set when certdesk is served over https.
+    pub secure_cookies: bool,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) app: app::App,
+    pub(crate) config: Arc<WebConfig>,
+}
+
+impl AppState {
+    pub fn new(app: app::App, config: WebConfig) -> AppState {
+        AppState {
+            app,
+            config: Arc::new(config),
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .route("/healthz", get(healthz))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            visitor::load,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}

@@ -1,0 +1,67 @@
+//! 修改密码.
+
+use app::accounts::{self, ChangePasswordInput};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::{Errors, NoticeQuery, Page, app_error, ok, render, require_actor};
+use crate::AppState;
+use crate::csrf::CsrfForm;
+use crate::visitor::{SESSION_COOKIE, Visitor, set_cookie};
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct Password {
+    page: Page,
+    form: ChangePasswordInput,
+    errors: Errors,
+}
+
+pub async fn password_form(visitor: Visitor, Query(q): Query<NoticeQuery>) -> Response {
+    if let Err(r) = require_actor(&visitor) {
+        return r;
+    }
+    ok(&Password {
+        page: Page::new(&visitor, "password.title").with_notice(q.notice.as_deref()),
+        form: ChangePasswordInput::default(),
+        errors: Errors::default(),
+    })
+}
+
+pub async fn password_submit(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    CsrfForm(form): CsrfForm<ChangePasswordInput>,
+) -> Response {
+    let actor = match require_actor(&visitor) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match accounts::change_password(&state.app, actor, &form).await {
+        Ok(session) => {
+            let mut r = Redirect::to("/dashboard?notice=notice.password_changed").into_response();
+            r.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(
+                    SESSION_COOKIE,
+                    &session.token,
+                    accounts::SESSION_TTL.as_secs(),
+                    true,
+                    state.config.secure_cookies,
+                ),
+            );
+            r
+        }
+        Err(app::Error::Invalid(fields)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &Password {
+                page: Page::new(&visitor, "password.title"),
+                errors: Errors::new(visitor.lang, &fields),
+                form,
+            },
+        ),
+        Err(e) => app_error(&visitor, &e),
+    }
+}

@@ -1,0 +1,250 @@
+//! Server-rendered pages. Every page shares the layout in `templates/base.html`,
+//! which gets a [`Page`]: the language, the navigation for the visitor's role,
+//! the CSRF token for forms, and a notice to show.
+
+mod account;
+mod admin;
+mod dashboard;
+mod home;
+mod organisation;
+mod register;
+mod signin;
+
+use std::collections::HashMap;
+
+use app::{Actor, FieldErrors};
+use askama::Template;
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use domain::account::Role;
+
+use crate::AppState;
+use crate::error::PageError;
+use crate::i18n::{CATALOG, Lang};
+use crate::visitor::Visitor;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/static/style.css", get(home::stylesheet))
+        .route("/lang/{code}", get(home::switch_language))
+        .route("/signin", get(signin::form).post(signin::submit))
+        .route("/signout", post(signin::sign_out))
+        .route(
+            "/register",
+            get(register::organisation_form).post(register::organisation_submit),
+        )
+        .route(
+            "/register/individual",
+            get(register::individual_form).post(register::individual_submit),
+        )
+        .route("/dashboard", get(dashboard::show))
+        .route("/organisation", get(organisation::show))
+        .route(
+            "/organisation/edit",
+            get(organisation::edit_form).post(organisation::edit_submit),
+        )
+        .route(
+            "/organisation/members",
+            get(organisation::members).post(organisation::add_member),
+        )
+        .route(
+            "/organisation/members/{user_id}/remove",
+            post(organisation::remove_member),
+        )
+        .route("/organisations", get(organisation::search))
+        .route(
+            "/account/password",
+            get(account::password_form).post(account::password_submit),
+        )
+        .route("/admin/users", get(admin::users).post(admin::create_user))
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+}
+
+/// What the layout needs on every page.
+pub struct Page {
+    pub lang: Lang,
+    pub title: &'static str,
+    pub nav: Vec<NavItem>,
+    pub user_name: Option<String>,
+    pub role_key: Option<&'static str>,
+    pub csrf: String,
+    pub notice: Option<&'static str>,
+}
+
+impl Page {
+    /// A page for whoever is visiting, titled by catalogue key `title`.
+    pub fn new(visitor: &Visitor, title: &'static str) -> Page {
+        let actor = visitor.actor();
+        Page {
+            lang: visitor.lang,
+            title,
+            nav: actor.map(nav_for).unwrap_or_default(),
+            user_name: actor.map(|a| a.name.clone()),
+            role_key: actor.map(role_key),
+            csrf: visitor.csrf_token().to_owned(),
+            notice: None,
+        }
+    }
+
+    /// A page without a visitor (error pages rendered outside a handler).
+    pub fn bare(lang: Lang, title: &'static str) -> Page {
+        Page {
+            lang,
+            title,
+            nav: Vec::new(),
+            user_name: None,
+            role_key: None,
+            csrf: String::new(),
+            notice: None,
+        }
+    }
+
+    pub fn with_notice(mut self, key: Option<&str>) -> Page {
+        // Only catalogue notices are shown: a link cannot put words on the page.
+        self.notice = key.and_then(|k| NOTICES.iter().copied().find(|n| *n == k));
+        self
+    }
+
+    pub fn tr<'k>(&self, key: &'k str) -> &'k str {
+        CATALOG.tr(self.lang).get(key)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    pub fn is_en(&self) -> bool {
+        self.lang == Lang::En
+    }
+}
+
+const NOTICES: &[&str] = &[
+    "notice.registered",
+    "notice.signed_out",
+    "notice.saved",
+    "notice.password_changed",
+    "notice.member_removed",
+    "notice.change_password",
+];
+
+fn role_key(actor: &Actor) -> &'static str {
+    match actor.role {
+        Role::Applicant if actor.is_org_admin() => "role.org_admin",
+        Role::Applicant if actor.individual => "role.individual",
+        Role::Applicant => "role.applicant",
+        Role::Reviewer => "role.reviewer",
+        Role::Operator => "role.operator",
+        Role::Finance => "role.finance",
+        Role::Admin => "role.admin",
+    }
+}
+
+/// The navigation for each role (DESIGN.md §1).
+fn nav_for(actor: &Actor) -> Vec<NavItem> {
+    let item = |href, label| NavItem { href, label };
+    let mut nav = vec![item("/dashboard", "nav.dashboard")];
+    if actor.must_change_password {
+        return vec![item("/account/password", "nav.password")];
+    }
+    match actor.role {
+        Role::Applicant => {
+            if actor.organisation().is_some() {
+                nav.push(item("/organisation", "nav.organisation"));
+                nav.push(item("/organisation/members", "nav.members"));
+            }
+        }
+        Role::Admin => {
+            nav.push(item("/admin/users", "nav.users"));
+            nav.push(item("/organisations", "nav.organisations"));
+        }
+        Role::Reviewer | Role::Operator | Role::Finance => {
+            nav.push(item("/organisations", "nav.organisations"));
+        }
+    }
+    nav.push(item("/account/password", "nav.password"));
+    nav
+}
+
+/// Field messages in the page's language, for `errors.get("field")` in templates.
+#[derive(Default)]
+pub struct Errors(HashMap<String, String>);
+
+impl Errors {
+    pub fn new(lang: Lang, errors: &FieldErrors) -> Errors {
+        let t = CATALOG.tr(lang);
+        let mut out = HashMap::new();
+        for e in errors.iter() {
+            out.entry(e.field.to_owned())
+                .or_insert_with(|| t.get(e.key).to_owned());
+        }
+        Errors(out)
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Renders a template as a page nobody should cache (forms may echo what was typed).
+pub fn render(status: axum::http::StatusCode, template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => {
+            let mut r = (status, Html(html)).into_response();
+            r.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r
+        }
+        Err(e) => PageError::internal(&format!("template: {e}")).into_response(),
+    }
+}
+
+pub fn ok(template: &impl Template) -> Response {
+    render(axum::http::StatusCode::OK, template)
+}
+
+/// The signed-in actor, or a redirect to the sign-in page.
+pub fn require_actor(visitor: &Visitor) -> Result<&Actor, Response> {
+    visitor
+        .actor()
+        .ok_or_else(|| Redirect::to("/signin").into_response())
+}
+
+/// Maps an app error on a page: a pending password change goes to the password page,
+/// a lost session to sign-in, anything else to the error page.
+pub fn app_error(visitor: &Visitor, e: &app::Error) -> Response {
+    match e {
+        app::Error::PasswordChangeRequired => {
+            Redirect::to("/account/password?notice=notice.change_password").into_response()
+        }
+        app::Error::Unauthenticated => Redirect::to("/signin").into_response(),
+        _ => PageError::from_app(visitor.lang, e).into_response(),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
+}
+
+/// A timestamp as a date and time in Asia/Shanghai (times are stored in UTC).
+pub fn local_date(t: jiff::Timestamp) -> String {
+    match jiff::tz::TimeZone::get("Asia/Shanghai") {
+        Ok(tz) => t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string(),
+        Err(_) => t.strftime("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
