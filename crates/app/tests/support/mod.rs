@@ -1,0 +1,85 @@
+//! The app on a fresh database with a clock the test moves.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use app::accounts::{self, AccountFields, RegisterOrganisationInput, SignInInput};
+use app::{Actor, App, ManualClock};
+use domain::ident::{IdNumber, Uscc};
+use store::testing::TestDb;
+
+pub struct World {
+    pub app: App,
+    pub clock: Arc<ManualClock>,
+    _db: TestDb,
+}
+
+impl World {
+    pub async fn new() -> World {
+        let db = TestDb::new().await;
+        let clock = Arc::new(ManualClock::new(jiff::Timestamp::now()));
+        let app = App::new(db.store().await).with_clock(clock.clone());
+        World {
+            app,
+            clock,
+            _db: db,
+        }
+    }
+
+    /// Signs in and returns the actor the session carries.
+    pub async fn sign_in(&self, mobile: &str, password: &str) -> Actor {
+        let s = accounts::sign_in(
+            &self.app,
+            &SignInInput {
+                mobile: mobile.into(),
+                password: password.into(),
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("sign in {mobile}: {e:?}"));
+        accounts::authenticate(&self.app, &s.token)
+            .await
+            .unwrap()
+            .unwrap()
+            .actor
+    }
+
+    pub async fn user_count(&self) -> i64 {
+        let mut conn = self.app.store().conn().await.unwrap();
+        store::users::count(&mut conn).await.unwrap()
+    }
+}
+
+pub fn mobile(n: u32) -> String {
+    format!("137{n:08}")
+}
+
+pub fn uscc(n: u32) -> String {
+    let first17 = format!("91330100{n:09}");
+    format!("{first17}{}", Uscc::check_char(&first17).unwrap())
+}
+
+pub fn id_number(n: u32) -> String {
+    let first17 = format!("11010519900101{:03}", n % 1000);
+    format!("{first17}{}", IdNumber::check_char(&first17).unwrap())
+}
+
+pub fn org_input(n: u32) -> RegisterOrganisationInput {
+    RegisterOrganisationInput {
+        account: AccountFields {
+            mobile: mobile(n),
+            password: "Passw0rd-1".into(),
+            password_confirm: "Passw0rd-1".into(),
+            name: format!("经办人{n}"),
+            email: format!("h{n}@example.com"),
+        },
+        org_name: format!("测试单位{n}"),
+        org_type: "supplier".into(),
+        has_uscc: true,
+        uscc: uscc(n),
+        registration_authority: "杭州市市场监督管理局".into(),
+        region: "浙江省本级".into(),
+        address: "杭州市西湖区".into(),
+        legal_representative: "李四".into(),
+    }
+}
