@@ -10,6 +10,7 @@ pub mod clock;
 pub mod dashboard;
 pub mod demo;
 mod error;
+pub mod housekeeping;
 pub mod organisations;
 mod passwords;
 pub mod random;

@@ -1,5 +1,6 @@
 //! Registration, sign-in, throttling and passwords, through the app functions.
 //! Runs on SQLite, or on PostgreSQL with CERTDESK_TEST_DATABASE=postgres.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

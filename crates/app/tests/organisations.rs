@@ -1,4 +1,5 @@
 //! 单位信息 and 人员管理, through the app functions.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

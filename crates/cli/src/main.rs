@@ -216,13 +216,12 @@ async fn serve(settings: Settings) -> Result<()> {
         && app::demo::is_empty(&app)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?
+        && let Err(e) = seed_and_print(&app, &settings.data_dir).await
     {
-        if let Err(e) = seed_and_print(&app, &settings.data_dir).await {
-            // Another instance may have seeded at the same moment: that is fine.
-            tracing::warn!(error = %e, "demo data not seeded");
-        }
+        // Another instance may have seeded at the same moment: that is fine.
+        tracing::warn!(error = %e, "demo data not seeded");
     }
-    spawn_housekeeping(store.clone());
+    spawn_housekeeping(app.clone());
     let state = web::AppState::new(
         app,
         web::WebConfig {
@@ -247,27 +246,18 @@ async fn serve(settings: Settings) -> Result<()> {
     Ok(())
 }
 
-/// Deletes expired sessions and old sign-in failures every hour. Idempotent, so
-/// several instances may run it without a lease.
-fn spawn_housekeeping(store: store::Store) {
+/// Runs the periodic clean-up every hour.
+fn spawn_housekeeping(app: app::App) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
         loop {
             tick.tick().await;
-            let now = jiff::Timestamp::now();
-            let result = async {
-                let mut conn = store.conn().await?;
-                let sessions = store::sessions::delete_expired(&mut conn, now).await?;
-                let failures = store::sign_in_failures::delete_before(
-                    &mut conn,
-                    now - app::accounts::THROTTLE_WINDOW,
-                )
-                .await?;
-                Ok::<_, store::StoreError>((sessions, failures))
-            }
-            .await;
-            match result {
-                Ok((s, f)) => tracing::debug!(sessions = s, failures = f, "housekeeping done"),
+            match app::housekeeping::purge_expired(&app).await {
+                Ok(p) => tracing::debug!(
+                    sessions = p.sessions,
+                    failures = p.sign_in_failures,
+                    "housekeeping done"
+                ),
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
             }
         }

@@ -53,14 +53,14 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &e {
-            if db.is_unique_violation() {
-                let message = db.message();
-                let constraint = db.constraint();
-                for (pg, sqlite, conflict) in CONFLICTS {
-                    if constraint == Some(*pg) || message.contains(sqlite) {
-                        return StoreError::Conflict(*conflict);
-                    }
+        if let sqlx::Error::Database(db) = &e
+            && db.is_unique_violation()
+        {
+            let message = db.message();
+            let constraint = db.constraint();
+            for (pg, sqlite, conflict) in CONFLICTS {
+                if constraint == Some(*pg) || message.contains(sqlite) {
+                    return StoreError::Conflict(*conflict);
                 }
             }
         }

@@ -1,5 +1,6 @@
 //! Repository tests; the same tests run on SQLite and PostgreSQL
 //! (`CERTDESK_TEST_DATABASE=postgres`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use domain::account::Role;
 use domain::ident::{IdNumber, Phone};

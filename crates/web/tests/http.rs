@@ -1,4 +1,5 @@
 //! certdesk over HTTP: pages and API, each test on its own server and database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use domain::account::Role;
 use serde_json::{Value, json};

@@ -142,21 +142,13 @@ pub async fn register_organisation(
     );
 
     let mut conn = app.store.conn().await?;
-    if let Some((person, _)) = &account {
-        if users::find_by_mobile(&mut conn, &person.mobile)
+    mobile_must_be_free(&mut conn, &mut errors, &account).await?;
+    if let Some(code) = &code
+        && organisations::find_by_code(&mut conn, code.as_str())
             .await?
             .is_some()
-        {
-            errors.add("mobile", "account.mobile_taken");
-        }
-    }
-    if let Some(code) = &code {
-        if organisations::find_by_code(&mut conn, code.as_str())
-            .await?
-            .is_some()
-        {
-            errors.add("uscc", "organisation.uscc_taken");
-        }
+    {
+        errors.add("uscc", "organisation.uscc_taken");
     }
     drop(conn);
     errors.into_result()?;
@@ -240,14 +232,7 @@ pub async fn register_individual(
     let account = parse_account(&mut errors, &input.account);
     let id_number = errors.check("id_number", IdNumber::parse(&input.id_number));
     let mut conn = app.store.conn().await?;
-    if let Some((person, _)) = &account {
-        if users::find_by_mobile(&mut conn, &person.mobile)
-            .await?
-            .is_some()
-        {
-            errors.add("mobile", "account.mobile_taken");
-        }
-    }
+    mobile_must_be_free(&mut conn, &mut errors, &account).await?;
     drop(conn);
     errors.into_result()?;
     let (Some((person, password)), Some(id_number)) = (account, id_number) else {
@@ -294,6 +279,21 @@ pub async fn register_individual(
         organisation_id: None,
         credit_code: None,
     })
+}
+
+/// Says so next to the field when the mobile number has an account already (the unique
+/// constraint still decides a race; see [`conflict_to_field`]).
+async fn mobile_must_be_free(
+    conn: &mut store::AnyConnection,
+    errors: &mut FieldErrors,
+    account: &Option<(PersonFields, Password)>,
+) -> Result<(), Error> {
+    if let Some((person, _)) = account
+        && users::find_by_mobile(conn, &person.mobile).await?.is_some()
+    {
+        errors.add("mobile", "account.mobile_taken");
+    }
+    Ok(())
 }
 
 pub(crate) async fn hash_new_password(app: &App, password: &Password) -> Result<String, Error> {

@@ -73,19 +73,19 @@ async fn csrf_guard(request: Request, next: Next) -> Response {
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if let Some(visitor) = request.extensions().get::<Visitor>() {
-        if let Some(session) = &visitor.session {
-            if !safe && !visitor.bearer {
-                let given = request
-                    .headers()
-                    .get("x-csrf-token")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("");
-                if !tokens_match(given, &session.csrf_token) {
-                    let l = lang(request.headers(), visitor);
-                    return ApiError::new(l, app::Error::Forbidden).into_response();
-                }
-            }
+    if let Some(visitor) = request.extensions().get::<Visitor>()
+        && let Some(session) = &visitor.session
+        && !safe
+        && !visitor.bearer
+    {
+        let given = request
+            .headers()
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !tokens_match(given, &session.csrf_token) {
+            let l = lang(request.headers(), visitor);
+            return ApiError::new(l, app::Error::Forbidden).into_response();
         }
     }
     next.run(request).await

@@ -6,10 +6,10 @@ use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::{Errors, NoticeQuery, Page, app_error, ok, render, require_actor};
+use super::{Errors, NoticeQuery, Page, SignedIn, app_error, ok, render};
 use crate::AppState;
 use crate::csrf::CsrfForm;
-use crate::visitor::{SESSION_COOKIE, Visitor, set_cookie};
+use crate::visitor::{SESSION_COOKIE, set_cookie};
 
 #[derive(Template)]
 #[template(path = "password.html")]
@@ -19,10 +19,10 @@ struct Password {
     errors: Errors,
 }
 
-pub async fn password_form(visitor: Visitor, Query(q): Query<NoticeQuery>) -> Response {
-    if let Err(r) = require_actor(&visitor) {
-        return r;
-    }
+pub async fn password_form(
+    SignedIn { visitor, .. }: SignedIn,
+    Query(q): Query<NoticeQuery>,
+) -> Response {
     ok(&Password {
         page: Page::new(&visitor, "password.title").with_notice(q.notice.as_deref()),
         form: ChangePasswordInput::default(),
@@ -32,13 +32,10 @@ pub async fn password_form(visitor: Visitor, Query(q): Query<NoticeQuery>) -> Re
 
 pub async fn password_submit(
     State(state): State<AppState>,
-    visitor: Visitor,
+    SignedIn { actor, visitor }: SignedIn,
     CsrfForm(form): CsrfForm<ChangePasswordInput>,
 ) -> Response {
-    let actor = match require_actor(&visitor) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let actor = &actor;
     match accounts::change_password(&state.app, actor, &form).await {
         Ok(session) => {
             let mut r = Redirect::to("/dashboard?notice=notice.password_changed").into_response();

@@ -8,10 +8,9 @@ use axum::response::Response;
 use domain::account::Role;
 
 use super::dashboard::role_label;
-use super::{Errors, Page, app_error, local_date, render, require_actor};
+use super::{Errors, Page, SignedIn, app_error, local_date, render};
 use crate::AppState;
 use crate::csrf::CsrfForm;
-use crate::visitor::Visitor;
 
 pub struct UserRow {
     pub name: String,
@@ -33,16 +32,13 @@ struct Users {
 
 async fn page(
     state: &AppState,
-    visitor: &Visitor,
+    signed_in: &SignedIn,
     form: CreateUserInput,
     errors: Errors,
     generated_password: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let actor = match require_actor(visitor) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let SignedIn { actor, visitor } = signed_in;
     let users = match admin::list_users(&state.app, actor, None).await {
         Ok(u) => u,
         Err(e) => return app_error(visitor, &e),
@@ -71,14 +67,14 @@ async fn page(
     )
 }
 
-pub async fn users(State(state): State<AppState>, visitor: Visitor) -> Response {
+pub async fn users(State(state): State<AppState>, signed_in: SignedIn) -> Response {
     let form = CreateUserInput {
         role: "reviewer".into(),
         ..CreateUserInput::default()
     };
     page(
         &state,
-        &visitor,
+        &signed_in,
         form,
         Errors::default(),
         None,
@@ -89,13 +85,10 @@ pub async fn users(State(state): State<AppState>, visitor: Visitor) -> Response 
 
 pub async fn create_user(
     State(state): State<AppState>,
-    visitor: Visitor,
+    signed_in: SignedIn,
     CsrfForm(form): CsrfForm<CreateUserInput>,
 ) -> Response {
-    let actor = match require_actor(&visitor) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let SignedIn { actor, visitor } = &signed_in;
     // The web form never sets a password: one is generated and shown once.
     let input = CreateUserInput {
         password: String::new(),
@@ -109,7 +102,7 @@ pub async fn create_user(
             };
             page(
                 &state,
-                &visitor,
+                &signed_in,
                 form,
                 Errors::default(),
                 created.generated_password,
@@ -121,7 +114,7 @@ pub async fn create_user(
             let errors = Errors::new(visitor.lang, &fields);
             page(
                 &state,
-                &visitor,
+                &signed_in,
                 form,
                 errors,
                 None,
@@ -129,6 +122,6 @@ pub async fn create_user(
             )
             .await
         }
-        Err(e) => app_error(&visitor, &e),
+        Err(e) => app_error(visitor, &e),
     }
 }

@@ -6,9 +6,8 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use domain::account::Role;
 
-use super::{NoticeQuery, Page, app_error, ok, require_actor};
+use super::{NoticeQuery, Page, SignedIn, app_error, ok};
 use crate::AppState;
-use crate::visitor::Visitor;
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -42,13 +41,10 @@ pub fn role_label(role: Role) -> &'static str {
 
 pub async fn show(
     State(state): State<AppState>,
-    visitor: Visitor,
+    SignedIn { actor, visitor }: SignedIn,
     Query(q): Query<NoticeQuery>,
 ) -> Response {
-    let actor = match require_actor(&visitor) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let actor = &actor;
     let dashboard = match dashboard::overview(&state.app, actor).await {
         Ok(d) => d,
         Err(e) => return app_error(&visitor, &e),

@@ -217,11 +217,27 @@ pub fn ok(template: &impl Template) -> Response {
     render(axum::http::StatusCode::OK, template)
 }
 
-/// The signed-in actor, or a redirect to the sign-in page.
-pub fn require_actor(visitor: &Visitor) -> Result<&Actor, Response> {
-    visitor
-        .actor()
-        .ok_or_else(|| Redirect::to("/signin").into_response())
+/// A page for signed-in people only: anyone else is sent to the sign-in page.
+pub struct SignedIn {
+    pub actor: Actor,
+    pub visitor: Visitor,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let visitor = Visitor::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match visitor.actor().cloned() {
+            Some(actor) => Ok(SignedIn { actor, visitor }),
+            None => Err(Redirect::to("/signin").into_response()),
+        }
+    }
 }
 
 /// Maps an app error on a page: a pending password change goes to the password page,

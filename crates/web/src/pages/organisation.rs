@@ -9,11 +9,10 @@ use domain::ids::{OrganisationId, UserId};
 use domain::organisation::MemberRole;
 
 use super::dashboard::org_type_key;
-use super::{Errors, NoticeQuery, Page, app_error, ok, render, require_actor};
+use super::{Errors, NoticeQuery, Page, SignedIn, app_error, ok, render};
 use crate::AppState;
 use crate::csrf::CsrfForm;
 use crate::error::{PageError, message};
-use crate::visitor::Visitor;
 
 #[derive(Template)]
 #[template(path = "organisation.html")]
@@ -62,62 +61,63 @@ struct Search {
 }
 
 /// The organisation the signed-in person acts for.
-fn own_org(visitor: &Visitor) -> Result<(&app::Actor, OrganisationId), Response> {
-    let actor = require_actor(visitor)?;
-    match actor.organisation() {
-        Some(org) => Ok((actor, org)),
-        None => Err(PageError::not_found(visitor.lang).into_response()),
-    }
+fn own_org(s: &SignedIn) -> Result<OrganisationId, PageError> {
+    s.actor
+        .organisation()
+        .ok_or_else(|| PageError::not_found(s.visitor.lang))
 }
 
 pub async fn show(
     State(state): State<AppState>,
-    visitor: Visitor,
+    signed_in: SignedIn,
     Query(q): Query<NoticeQuery>,
 ) -> Response {
-    let (actor, org) = match own_org(&visitor) {
-        Ok(x) => x,
-        Err(r) => return r,
+    let org = match own_org(&signed_in) {
+        Ok(org) => org,
+        Err(e) => return e.into_response(),
     };
+    let SignedIn { actor, visitor } = &signed_in;
     match organisations::profile(&state.app, actor, org).await {
         Ok(view) => ok(&Show {
-            page: Page::new(&visitor, "org.title").with_notice(q.notice.as_deref()),
+            page: Page::new(visitor, "org.title").with_notice(q.notice.as_deref()),
             org_type_key: org_type_key(view.org_type),
             can_edit: actor.is_org_admin(),
             org: view,
         }),
-        Err(e) => app_error(&visitor, &e),
+        Err(e) => app_error(visitor, &e),
     }
 }
 
-pub async fn edit_form(State(state): State<AppState>, visitor: Visitor) -> Response {
-    let (actor, org) = match own_org(&visitor) {
-        Ok(x) => x,
-        Err(r) => return r,
+pub async fn edit_form(State(state): State<AppState>, signed_in: SignedIn) -> Response {
+    let org = match own_org(&signed_in) {
+        Ok(org) => org,
+        Err(e) => return e.into_response(),
     };
+    let SignedIn { actor, visitor } = &signed_in;
     if let Err(e) = app::authz::authorize(actor, app::Action::EditOrganisation(org)) {
-        return app_error(&visitor, &e);
+        return app_error(visitor, &e);
     }
     match organisations::profile(&state.app, actor, org).await {
         Ok(view) => ok(&Edit {
-            page: Page::new(&visitor, "org.edit_title"),
+            page: Page::new(visitor, "org.edit_title"),
             credit_code: view.credit_code.clone(),
             form: ProfileInput::from(&view),
             errors: Errors::default(),
         }),
-        Err(e) => app_error(&visitor, &e),
+        Err(e) => app_error(visitor, &e),
     }
 }
 
 pub async fn edit_submit(
     State(state): State<AppState>,
-    visitor: Visitor,
+    signed_in: SignedIn,
     CsrfForm(form): CsrfForm<ProfileInput>,
 ) -> Response {
-    let (actor, org) = match own_org(&visitor) {
-        Ok(x) => x,
-        Err(r) => return r,
+    let org = match own_org(&signed_in) {
+        Ok(org) => org,
+        Err(e) => return e.into_response(),
     };
+    let SignedIn { actor, visitor } = &signed_in;
     match organisations::update_profile(&state.app, actor, org, &form).await {
         Ok(_) => Redirect::to("/organisation?notice=notice.saved").into_response(),
         Err(app::Error::Invalid(fields)) => {
@@ -128,31 +128,38 @@ pub async fn edit_submit(
             render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &Edit {
-                    page: Page::new(&visitor, "org.edit_title"),
+                    page: Page::new(visitor, "org.edit_title"),
                     credit_code,
                     errors: Errors::new(visitor.lang, &fields),
                     form,
                 },
             )
         }
-        Err(e) => app_error(&visitor, &e),
+        Err(e) => app_error(visitor, &e),
     }
 }
 
-async fn members_page(
-    state: &AppState,
-    visitor: &Visitor,
+/// What the people page shows besides the list.
+#[derive(Default)]
+struct MembersExtras {
     form: AddMemberInput,
     errors: Errors,
     initial_password: Option<String>,
     list_error: Option<String>,
-    notice: Option<&str>,
+    notice: Option<String>,
+}
+
+async fn members_page(
+    state: &AppState,
+    signed_in: &SignedIn,
+    extras: MembersExtras,
     status: StatusCode,
 ) -> Response {
-    let (actor, org) = match own_org(visitor) {
-        Ok(x) => x,
-        Err(r) => return r,
+    let org = match own_org(signed_in) {
+        Ok(org) => org,
+        Err(e) => return e.into_response(),
     };
+    let SignedIn { actor, visitor } = signed_in;
     let members = match organisations::list_members(&state.app, actor, org).await {
         Ok(m) => m,
         Err(e) => return app_error(visitor, &e),
@@ -173,108 +180,84 @@ async fn members_page(
     render(
         status,
         &Members {
-            page: Page::new(visitor, "members.title").with_notice(notice),
+            page: Page::new(visitor, "members.title").with_notice(extras.notice.as_deref()),
             rows,
             can_manage: actor.is_org_admin(),
-            form,
-            errors,
-            initial_password,
-            list_error,
+            form: extras.form,
+            errors: extras.errors,
+            initial_password: extras.initial_password,
+            list_error: extras.list_error,
         },
     )
 }
 
 pub async fn members(
     State(state): State<AppState>,
-    visitor: Visitor,
+    signed_in: SignedIn,
     Query(q): Query<NoticeQuery>,
 ) -> Response {
-    members_page(
-        &state,
-        &visitor,
-        AddMemberInput::default(),
-        Errors::default(),
-        None,
-        None,
-        q.notice.as_deref(),
-        StatusCode::OK,
-    )
-    .await
+    let extras = MembersExtras {
+        notice: q.notice,
+        ..MembersExtras::default()
+    };
+    members_page(&state, &signed_in, extras, StatusCode::OK).await
 }
 
 pub async fn add_member(
     State(state): State<AppState>,
-    visitor: Visitor,
+    signed_in: SignedIn,
     CsrfForm(form): CsrfForm<AddMemberInput>,
 ) -> Response {
-    let (actor, org) = match own_org(&visitor) {
-        Ok(x) => x,
-        Err(r) => return r,
+    let org = match own_org(&signed_in) {
+        Ok(org) => org,
+        Err(e) => return e.into_response(),
     };
-    match organisations::add_member(&state.app, actor, org, &form).await {
+    match organisations::add_member(&state.app, &signed_in.actor, org, &form).await {
         Ok(added) => {
-            members_page(
-                &state,
-                &visitor,
-                AddMemberInput::default(),
-                Errors::default(),
-                added.initial_password,
-                None,
-                Some("notice.saved"),
-                StatusCode::OK,
-            )
-            .await
+            let extras = MembersExtras {
+                initial_password: added.initial_password,
+                notice: Some("notice.saved".into()),
+                ..MembersExtras::default()
+            };
+            members_page(&state, &signed_in, extras, StatusCode::OK).await
         }
         Err(app::Error::Invalid(fields)) => {
-            let errors = Errors::new(visitor.lang, &fields);
-            members_page(
-                &state,
-                &visitor,
+            let extras = MembersExtras {
+                errors: Errors::new(signed_in.visitor.lang, &fields),
                 form,
-                errors,
-                None,
-                None,
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+                ..MembersExtras::default()
+            };
+            members_page(&state, &signed_in, extras, StatusCode::UNPROCESSABLE_ENTITY).await
         }
-        Err(e) => app_error(&visitor, &e),
+        Err(e) => app_error(&signed_in.visitor, &e),
     }
 }
 
 pub async fn remove_member(
     State(state): State<AppState>,
-    visitor: Visitor,
+    signed_in: SignedIn,
     Path(user_id): Path<String>,
     CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
 ) -> Response {
-    let (actor, org) = match own_org(&visitor) {
-        Ok(x) => x,
-        Err(r) => return r,
+    let org = match own_org(&signed_in) {
+        Ok(org) => org,
+        Err(e) => return e.into_response(),
     };
     let Ok(user) = UserId::parse(&user_id) else {
-        return PageError::not_found(visitor.lang).into_response();
+        return PageError::not_found(signed_in.visitor.lang).into_response();
     };
-    match organisations::remove_member(&state.app, actor, org, user).await {
+    match organisations::remove_member(&state.app, &signed_in.actor, org, user).await {
         Ok(()) => {
             Redirect::to("/organisation/members?notice=notice.member_removed").into_response()
         }
         Err(e @ app::Error::Refused(_)) => {
-            let text = message(visitor.lang, &e);
-            members_page(
-                &state,
-                &visitor,
-                AddMemberInput::default(),
-                Errors::default(),
-                None,
-                Some(text),
-                None,
-                StatusCode::CONFLICT,
-            )
-            .await
+            let extras = MembersExtras {
+                list_error: Some(message(signed_in.visitor.lang, &e)),
+                ..MembersExtras::default()
+            };
+            members_page(&state, &signed_in, extras, StatusCode::CONFLICT).await
         }
-        Err(e) => app_error(&visitor, &e),
+        Err(e) => app_error(&signed_in.visitor, &e),
     }
 }
 
@@ -286,13 +269,10 @@ pub struct SearchQuery {
 
 pub async fn search(
     State(state): State<AppState>,
-    visitor: Visitor,
+    SignedIn { actor, visitor }: SignedIn,
     Query(q): Query<SearchQuery>,
 ) -> Response {
-    let actor = match require_actor(&visitor) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    let actor = &actor;
     match organisations::search(&state.app, actor, &q.q).await {
         Ok(found) => ok(&Search {
             page: Page::new(&visitor, "orgs.title"),

@@ -80,10 +80,10 @@ pub async fn sign_out(
     visitor: Visitor,
     CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
 ) -> Response {
-    if let Some(token) = &visitor.token {
-        if let Err(e) = accounts::sign_out(&state.app, token).await {
-            return app_error(&visitor, &e);
-        }
+    if let Some(token) = &visitor.token
+        && let Err(e) = accounts::sign_out(&state.app, token).await
+    {
+        return app_error(&visitor, &e);
     }
     let mut r = Redirect::to("/signin?notice=notice.signed_out").into_response();
     r.headers_mut().append(

@@ -1,0 +1,24 @@
+//! Periodic clean-up. Idempotent, so several instances may run it without a lease.
+
+use crate::{App, Error};
+
+/// What one run removed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Purged {
+    pub sessions: u64,
+    pub sign_in_failures: u64,
+}
+
+/// Deletes expired sessions and sign-in failures older than the throttling window.
+pub async fn purge_expired(app: &App) -> Result<Purged, Error> {
+    let now = app.now();
+    let mut conn = app.store.conn().await?;
+    let sessions = store::sessions::delete_expired(&mut conn, now).await?;
+    let sign_in_failures =
+        store::sign_in_failures::delete_before(&mut conn, now - crate::accounts::THROTTLE_WINDOW)
+            .await?;
+    Ok(Purged {
+        sessions,
+        sign_in_failures,
+    })
+}

@@ -1,0 +1,184 @@
+//! The `certdesk` binary as a newcomer and an operator use it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use store::testing::TestDb;
+
+fn certdesk(db: &TestDb, data_dir: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_certdesk"));
+    c.arg("--data-dir")
+        .arg(data_dir)
+        .arg("--database-url")
+        .arg(db.url())
+        .env("RUST_LOG", "warn")
+        .env_remove("CERTDESK_LISTEN")
+        .env_remove("CERTDESK_DATABASE_URL");
+    c
+}
+
+#[tokio::test]
+async fn migrate_then_create_a_staff_account() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = certdesk(&db, dir.path()).arg("migrate").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = certdesk(&db, dir.path())
+        .args([
+            "admin",
+            "create-user",
+            "--role",
+            "reviewer",
+            "--mobile",
+            "13900001111",
+            "--name",
+            "审核员甲",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("initial password"), "{stdout}");
+
+    // The same mobile again: refused, saying why, in Chinese, naming the option.
+    let out = certdesk(&db, dir.path())
+        .args([
+            "admin",
+            "create-user",
+            "--role",
+            "finance",
+            "--mobile",
+            "13900001111",
+            "--name",
+            "财务乙",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--mobile: 该手机号码已注册"), "{stderr}");
+
+    // A password from standard input is used as given.
+    let mut child = certdesk(&db, dir.path())
+        .args([
+            "admin",
+            "create-user",
+            "--role",
+            "admin",
+            "--mobile",
+            "13900002222",
+            "--name",
+            "管理员",
+            "--password-stdin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Admin-pass1\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("initial password"));
+}
+
+#[tokio::test]
+async fn demo_seed_runs_once() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = certdesk(&db, dir.path())
+        .args(["demo", "seed"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for label in ["admin", "reviewer", "operator", "finance", "applicant"] {
+        assert!(stdout.contains(label), "{label} missing: {stdout}");
+    }
+    assert!(dir.path().join("demo-accounts.txt").exists());
+    let again = certdesk(&db, dir.path())
+        .args(["demo", "seed"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+}
+
+/// What the README's first command does: serve, seed demo accounts on first start,
+/// print them, and let each of them sign in.
+#[tokio::test]
+async fn serve_starts_a_working_demo() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = certdesk(&db, dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut accounts = Vec::new();
+    let mut url = None;
+    while url.is_none() {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("serve printed its address");
+        if let Some(rest) = line.split("password: ").nth(1) {
+            let mobile = line
+                .split_whitespace()
+                .find(|w| w.len() == 11 && w.starts_with("139"))
+                .unwrap();
+            accounts.push((mobile.to_owned(), rest.trim().to_owned()));
+        }
+        if let Some(at) = line.find("http://") {
+            url = Some(line[at..].split_whitespace().next().unwrap().to_owned());
+        }
+    }
+    let url = url.unwrap();
+    assert!(accounts.len() >= 5, "demo accounts printed: {accounts:?}");
+    let http = reqwest::Client::new();
+    let health = http.get(format!("{url}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    for (mobile, password) in &accounts {
+        let res = http
+            .post(format!("{url}/api/v1/sessions"))
+            .json(&serde_json::json!({"mobile": mobile, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201, "demo account {mobile} cannot sign in");
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
