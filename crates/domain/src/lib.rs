@@ -2,7 +2,7 @@
 //!
 //! Values here are parsed, not validated: a [`ident::Uscc`] that exists is a valid
 //! 统一社会信用代码. Every parse error carries a stable message key
-//! (`Error::key`) that the web layer looks up in its catalogue.
+//! ([`Reason::key`]) that the web layer looks up in its catalogue.
 
 pub mod account;
 pub mod calendar;
