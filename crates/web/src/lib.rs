@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         .route("/healthz", get(healthz))
+        .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             visitor::load,
@@ -67,6 +68,10 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+async fn not_found(visitor: visitor::Visitor) -> error::PageError {
+    error::PageError::not_found(visitor.lang)
 }
 
 async fn healthz() -> &'static str {

@@ -141,17 +141,18 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
     });
     let mut response = next.run(request).await;
     let secure = state.config.secure_cookies;
+    // An expired session cookie is cleared, so the browser stops sending it, unless
+    // the handler set a new one (a fresh sign-in).
+    if stale_cookie && !response.headers().contains_key(header::SET_COOKIE) {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(SESSION_COOKIE, "", 0, true, secure),
+        );
+    }
     if fresh_csrf {
         response.headers_mut().append(
             header::SET_COOKIE,
             set_cookie(CSRF_COOKIE, &anon_csrf, 60 * 60 * 24, true, secure),
-        );
-    }
-    if stale_cookie && !response.headers().contains_key(header::SET_COOKIE) {
-        // An expired session cookie is cleared, so the browser stops sending it.
-        response.headers_mut().append(
-            header::SET_COOKIE,
-            set_cookie(SESSION_COOKIE, "", 0, true, secure),
         );
     }
     response

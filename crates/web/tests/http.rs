@@ -49,6 +49,10 @@ async fn health_and_openapi_answer() {
         );
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+
+    let missing = app.web().get("/no/such/page").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.contains("页面或记录不存在"));
 }
 
 #[tokio::test]
