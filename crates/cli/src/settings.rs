@@ -132,6 +132,7 @@ fn sqlite_url(path: &Path) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment::Jail's closures return figment's own (large) error.
 mod tests {
     use super::*;
 
@@ -145,6 +146,45 @@ mod tests {
             s.database_url_for_display(),
             "postgres://certdesk:***@db:5432/certdesk"
         );
+    }
+
+    #[test]
+    fn flags_beat_environment_beats_the_file_beats_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "certdesk.toml",
+                "listen = \"0.0.0.0:9000\"\ndata_dir = \"/srv/certdesk\"\ndemo = false\n",
+            )?;
+            jail.set_env("CERTDESK_DATA_DIR", "/var/lib/certdesk");
+            jail.set_env("CERTDESK_DATABASE_URL", "postgres://env@db/certdesk");
+            let flags = Flags {
+                database_url: Some("postgres://flag@db/certdesk".into()),
+                ..Flags::default()
+            };
+            let s = Settings::load(&flags).map_err(|e| e.to_string())?;
+            assert_eq!(s.listen, "0.0.0.0:9000");
+            assert_eq!(s.data_dir, PathBuf::from("/var/lib/certdesk"));
+            assert_eq!(
+                s.database_url.as_deref(),
+                Some("postgres://flag@db/certdesk")
+            );
+            assert!(!s.demo);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn defaults_serve_a_demo_on_sqlite_in_the_data_dir() {
+        figment::Jail::expect_with(|_| {
+            let s = Settings::load(&Flags::default()).map_err(|e| e.to_string())?;
+            assert_eq!(s.listen, "127.0.0.1:8080");
+            assert_eq!(
+                s.database_url_for_display(),
+                "sqlite://data/certdesk.db?mode=rwc"
+            );
+            assert!(s.demo);
+            Ok(())
+        });
     }
 
     #[test]

@@ -27,11 +27,19 @@ pub struct Visitor {
     pub lang: Lang,
     /// The double-submit token for forms shown before signing in.
     pub anon_csrf: String,
+    /// Served over https (configured public URL, or `X-Forwarded-Proto: https` from the
+    /// reverse proxy): cookies are marked `Secure`.
+    pub https: bool,
 }
 
 impl Visitor {
     pub fn actor(&self) -> Option<&app::Actor> {
         self.session.as_ref().map(|s| &s.actor)
+    }
+
+    /// A `Set-Cookie` value for this visitor's connection.
+    pub fn cookie(&self, name: &str, value: &str, max_age_secs: i64) -> HeaderValue {
+        set_cookie(name, value, max_age_secs, true, self.https)
     }
 
     /// The token a form must carry back.
@@ -132,15 +140,20 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
         },
     };
     let stale_cookie = token.is_some() && session.is_none() && !via_bearer;
+    let https = state.config.secure_cookies
+        || headers
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
     request.extensions_mut().insert(Visitor {
         session,
         token,
         bearer: via_bearer,
         lang,
         anon_csrf: anon_csrf.clone(),
+        https,
     });
     let mut response = next.run(request).await;
-    let secure = state.config.secure_cookies;
+    let secure = https;
     // An expired session cookie is cleared, so the browser stops sending it, unless
     // the handler set a new one (a fresh sign-in).
     if stale_cookie && !response.headers().contains_key(header::SET_COOKIE) {

@@ -224,6 +224,28 @@ async fn session_cookies_are_http_only_and_same_site() {
         !session.contains("Secure"),
         "plain http must not set Secure: {session}"
     );
+
+    // Behind a reverse proxy that terminates https, cookies are Secure.
+    let res = http
+        .post(format!("{}/signin", app.url))
+        .header("cookie", format!("cd_csrf={token}"))
+        .header("x-forwarded-proto", "https")
+        .form(&[
+            ("csrf", token.as_str()),
+            ("mobile", &org.admin.mobile),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let session = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("cd_session="))
+        .unwrap();
+    assert!(session.contains("; Secure"), "{session}");
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use super::{Errors, NoticeQuery, Page, SignedIn, app_error, ok, render};
 use crate::AppState;
 use crate::csrf::CsrfForm;
-use crate::visitor::{SESSION_COOKIE, set_cookie};
+use crate::visitor::SESSION_COOKIE;
 
 #[derive(Template)]
 #[template(path = "password.html")]
@@ -41,12 +41,10 @@ pub async fn password_submit(
             let mut r = Redirect::to("/dashboard?notice=notice.password_changed").into_response();
             r.headers_mut().append(
                 header::SET_COOKIE,
-                set_cookie(
+                visitor.cookie(
                     SESSION_COOKIE,
                     &session.token,
                     accounts::SESSION_TTL.as_secs(),
-                    true,
-                    state.config.secure_cookies,
                 ),
             );
             r

@@ -10,7 +10,7 @@ use super::{Errors, NoticeQuery, Page, app_error, ok, render};
 use crate::AppState;
 use crate::csrf::CsrfForm;
 use crate::error::message;
-use crate::visitor::{SESSION_COOKIE, Visitor, set_cookie};
+use crate::visitor::{SESSION_COOKIE, Visitor};
 
 #[derive(Template)]
 #[template(path = "signin.html")]
@@ -43,12 +43,10 @@ pub async fn submit(
             let mut r = Redirect::to("/dashboard").into_response();
             r.headers_mut().append(
                 header::SET_COOKIE,
-                set_cookie(
+                visitor.cookie(
                     SESSION_COOKIE,
                     &session.token,
                     accounts::SESSION_TTL.as_secs(),
-                    true,
-                    state.config.secure_cookies,
                 ),
             );
             r
@@ -86,9 +84,7 @@ pub async fn sign_out(
         return app_error(&visitor, &e);
     }
     let mut r = Redirect::to("/signin?notice=notice.signed_out").into_response();
-    r.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, "", 0, true, state.config.secure_cookies),
-    );
+    r.headers_mut()
+        .append(header::SET_COOKIE, visitor.cookie(SESSION_COOKIE, "", 0));
     r
 }
