@@ -170,10 +170,7 @@ async fn repeated_failed_sign_ins_lock_the_login_for_a_while() {
             Err(Error::BadCredentials)
         ));
     }
-    let right = SignInInput {
-        mobile: input.account.mobile.clone(),
-        password: input.account.password.clone(),
-    };
+    let right = support::credentials(&input);
     // Locked: even the right password is refused, without being checked.
     let Err(Error::Throttled { retry_after_secs }) = accounts::sign_in(&w.app, &right).await else {
         panic!("not throttled");
@@ -205,15 +202,9 @@ async fn sessions_end_on_sign_out_and_expire_when_unused() {
     accounts::register_organisation(&w.app, &input)
         .await
         .unwrap();
-    let s = accounts::sign_in(
-        &w.app,
-        &SignInInput {
-            mobile: input.account.mobile.clone(),
-            password: input.account.password.clone(),
-        },
-    )
-    .await
-    .unwrap();
+    let s = accounts::sign_in(&w.app, &support::credentials(&input))
+        .await
+        .unwrap();
     assert!(
         accounts::authenticate(&w.app, &s.token)
             .await
@@ -228,15 +219,9 @@ async fn sessions_end_on_sign_out_and_expire_when_unused() {
             .is_none()
     );
 
-    let s = accounts::sign_in(
-        &w.app,
-        &SignInInput {
-            mobile: input.account.mobile.clone(),
-            password: input.account.password.clone(),
-        },
-    )
-    .await
-    .unwrap();
+    let s = accounts::sign_in(&w.app, &support::credentials(&input))
+        .await
+        .unwrap();
     w.clock
         .advance(accounts::SESSION_TTL + SignedDuration::from_secs(1));
     assert!(
@@ -254,10 +239,7 @@ async fn changing_the_password_ends_other_sessions() {
     accounts::register_organisation(&w.app, &input)
         .await
         .unwrap();
-    let sign_in = SignInInput {
-        mobile: input.account.mobile.clone(),
-        password: input.account.password.clone(),
-    };
+    let sign_in = support::credentials(&input);
     let other = accounts::sign_in(&w.app, &sign_in).await.unwrap();
     let actor = w.sign_in(&sign_in.mobile, &sign_in.password).await;
 

@@ -19,6 +19,16 @@ fn form_fields(body: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The `Set-Cookie` header of a response that sets the cookie starting with `prefix`.
+fn set_cookie(res: &reqwest::Response, prefix: &str) -> String {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no {prefix} cookie set"))
+}
+
 fn refs(fields: &[(String, String)]) -> Vec<(&str, &str)> {
     fields
         .iter()
@@ -186,13 +196,7 @@ async fn session_cookies_are_http_only_and_same_site() {
         .send()
         .await
         .unwrap();
-    let csrf_cookie = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("cd_csrf="))
-        .unwrap();
+    let csrf_cookie = set_cookie(&res, "cd_csrf=");
     let token = csrf_cookie
         .split(';')
         .next()
@@ -211,13 +215,7 @@ async fn session_cookies_are_http_only_and_same_site() {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let session = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("cd_session="))
-        .unwrap();
+    let session = set_cookie(&res, "cd_session=");
     assert!(session.contains("HttpOnly"), "{session}");
     assert!(session.contains("SameSite=Lax"), "{session}");
     assert!(
@@ -238,13 +236,7 @@ async fn session_cookies_are_http_only_and_same_site() {
         .send()
         .await
         .unwrap();
-    let session = res
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .find(|c| c.starts_with("cd_session="))
-        .unwrap();
+    let session = set_cookie(&res, "cd_session=");
     assert!(session.contains("; Secure"), "{session}");
 }
 

@@ -175,21 +175,7 @@ pub async fn register_organisation(
     let user_id = UserId::new();
     let org_id = OrganisationId::new();
     let mut tx = app.store.begin().await?;
-    users::insert(
-        &mut tx,
-        &users::NewUser {
-            id: user_id,
-            mobile: &person.mobile,
-            name: person.name.as_str(),
-            email: person.email.as_ref(),
-            password_hash: &hash,
-            role: Role::Applicant,
-            must_change_password: false,
-            created_at: now,
-        },
-    )
-    .await
-    .map_err(conflict_to_field)?;
+    insert_applicant(&mut tx, user_id, &person, &hash, now).await?;
     let profile = organisations::Profile {
         name: org_name.as_str(),
         org_type,
@@ -245,21 +231,7 @@ pub async fn register_individual(
     let now = app.now();
     let user_id = UserId::new();
     let mut tx = app.store.begin().await?;
-    users::insert(
-        &mut tx,
-        &users::NewUser {
-            id: user_id,
-            mobile: &person.mobile,
-            name: person.name.as_str(),
-            email: person.email.as_ref(),
-            password_hash: &hash,
-            role: Role::Applicant,
-            must_change_password: false,
-            created_at: now,
-        },
-    )
-    .await
-    .map_err(conflict_to_field)?;
+    insert_applicant(&mut tx, user_id, &person, &hash, now).await?;
     store::individuals::insert(&mut tx, user_id, &id_number, now)
         .await
         .map_err(conflict_to_field)?;
@@ -279,6 +251,31 @@ pub async fn register_individual(
         organisation_id: None,
         credit_code: None,
     })
+}
+
+/// The registering person's account, inside the registration's transaction.
+async fn insert_applicant(
+    conn: &mut store::AnyConnection,
+    id: UserId,
+    person: &PersonFields,
+    password_hash: &str,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    users::insert(
+        conn,
+        &users::NewUser {
+            id,
+            mobile: &person.mobile,
+            name: person.name.as_str(),
+            email: person.email.as_ref(),
+            password_hash,
+            role: Role::Applicant,
+            must_change_password: false,
+            created_at: now,
+        },
+    )
+    .await
+    .map_err(conflict_to_field)
 }
 
 /// Says so next to the field when the mobile number has an account already (the unique

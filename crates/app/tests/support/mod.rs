@@ -64,6 +64,14 @@ pub fn id_number(n: u32) -> String {
     format!("{first17}{}", IdNumber::check_char(&first17).unwrap())
 }
 
+/// What the registering person signs in with.
+pub fn credentials(input: &RegisterOrganisationInput) -> SignInInput {
+    SignInInput {
+        mobile: input.account.mobile.clone(),
+        password: input.account.password.clone(),
+    }
+}
+
 pub fn org_input(n: u32) -> RegisterOrganisationInput {
     RegisterOrganisationInput {
         account: AccountFields {
