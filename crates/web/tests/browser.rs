@@ -40,12 +40,7 @@ async fn registers_an_organisation_signs_in_and_sees_its_profile() {
 
         driver.goto(format!("{}/register", app.url)).await?;
         fill_registration(&driver, &org, &uscc).await?;
-        driver
-            .query(By::Id("register-submit"))
-            .first()
-            .await?
-            .click()
-            .await?;
+        click(&driver, "register-submit").await?;
 
         let signin = driver.query(By::Id("signin-submit")).first().await?;
         assert_eq!(path(&driver).await?, "/signin");
@@ -61,12 +56,7 @@ async fn registers_an_organisation_signs_in_and_sees_its_profile() {
         type_into(&driver, "password", &text(&org, "password")).await?;
         signin.click().await?;
 
-        let shown = driver
-            .query(By::Id("org-name"))
-            .first()
-            .await?
-            .text()
-            .await?;
+        let shown = text_of(&driver, "org-name").await?;
         assert_eq!(path(&driver).await?, "/dashboard");
         assert_eq!(shown, org_name);
 
@@ -77,28 +67,13 @@ async fn registers_an_organisation_signs_in_and_sees_its_profile() {
             .await?
             .click()
             .await?;
-        let code = driver
-            .query(By::Id("org-code"))
-            .first()
-            .await?
-            .text()
-            .await?;
+        let code = text_of(&driver, "org-code").await?;
         assert_eq!(path(&driver).await?, "/organisation");
         assert_eq!(code, uscc);
-        let shown = driver
-            .query(By::Id("org-name"))
-            .first()
-            .await?
-            .text()
-            .await?;
+        let shown = text_of(&driver, "org-name").await?;
         assert_eq!(shown, org_name);
 
-        driver
-            .query(By::Id("signout"))
-            .first()
-            .await?
-            .click()
-            .await?;
+        click(&driver, "signout").await?;
         driver.query(By::Id("signin-submit")).first().await?;
         assert_eq!(path(&driver).await?, "/signin");
         assert!(
@@ -122,19 +97,9 @@ async fn a_wrong_uscc_is_explained_next_to_the_field_and_nothing_typed_is_lost()
 
         driver.goto(format!("{}/register", app.url)).await?;
         fill_registration(&driver, &org, &bad).await?;
-        driver
-            .query(By::Id("register-submit"))
-            .first()
-            .await?
-            .click()
-            .await?;
+        click(&driver, "register-submit").await?;
 
-        let message = driver
-            .query(By::Id("uscc-error"))
-            .first()
-            .await?
-            .text()
-            .await?;
+        let message = text_of(&driver, "uscc-error").await?;
         assert_eq!(path(&driver).await?, "/register");
         assert!(
             message.contains("统一社会信用代码校验位错误"),
@@ -258,6 +223,16 @@ async fn type_into(driver: &WebDriver, id: &str, value: &str) -> WebDriverResult
 }
 
 /// The path of the page the browser shows.
+/// Waits for the element with `id`, then clicks it.
+async fn click(driver: &WebDriver, id: &str) -> WebDriverResult<()> {
+    driver.query(By::Id(id)).first().await?.click().await
+}
+
+/// Waits for the element with `id`, then reads its text.
+async fn text_of(driver: &WebDriver, id: &str) -> WebDriverResult<String> {
+    driver.query(By::Id(id)).first().await?.text().await
+}
+
 async fn path(driver: &WebDriver) -> WebDriverResult<String> {
     Ok(driver.current_url().await?.path().to_owned())
 }
