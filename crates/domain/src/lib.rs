@@ -5,6 +5,7 @@
 //! ([`Reason::key`]) that the web layer looks up in its catalogue.
 
 pub mod account;
+pub mod application;
 pub mod calendar;
 pub mod ident;
 pub mod ids;
