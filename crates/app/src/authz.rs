@@ -81,6 +81,9 @@ pub enum Action {
     ManageMembers(OrganisationId),
     SearchOrganisations,
     ManageUsers,
+    /// Fee schedule, procedures, required documents, service points, linked platforms,
+    /// holidays, and reading the mail outbox.
+    Configure,
 }
 
 pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
@@ -98,7 +101,7 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
             in_org(org) && actor.is_org_admin()
         }
         Action::SearchOrganisations => actor.role.is_staff(),
-        Action::ManageUsers => actor.role == Role::Admin,
+        Action::ManageUsers | Action::Configure => actor.role == Role::Admin,
     };
     if allowed {
         Ok(())

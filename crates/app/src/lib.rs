@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin;
 pub mod authz;
 pub mod clock;
+pub mod config;
 pub mod dashboard;
 pub mod demo;
 mod error;

@@ -64,6 +64,38 @@ id_type!(
     /// An entry in the audit log.
     AuditId
 );
+id_type!(
+    /// An application (申请 / 订单); people see its [`crate::application::OrderNumber`].
+    ApplicationId
+);
+id_type!(
+    /// An entry of an application's 流程审批记录.
+    EventId
+);
+id_type!(
+    /// An uploaded 电子件.
+    DocumentId
+);
+id_type!(
+    /// A payment attempt (one QR code).
+    PaymentId
+);
+id_type!(
+    /// A service point (办理点).
+    ServicePointId
+);
+id_type!(
+    /// A linked trading platform (关联平台).
+    PlatformId
+);
+id_type!(
+    /// An in-app notification.
+    NotificationId
+);
+id_type!(
+    /// An e-mail in the outbox.
+    MailId
+);
 
 #[cfg(test)]
 mod tests {

@@ -12,6 +12,7 @@ mod db;
 mod error;
 
 pub mod audit;
+pub mod config;
 pub mod individuals;
 pub mod memberships;
 pub mod organisations;

@@ -35,10 +35,14 @@ impl Lang {
 const ZH: &[&str] = &[
     include_str!("../locales/zh-CN/ui.toml"),
     include_str!("../locales/zh-CN/domain.toml"),
+    include_str!("../locales/zh-CN/orders.toml"),
+    include_str!("../locales/zh-CN/config.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/ui.toml"),
     include_str!("../locales/en/domain.toml"),
+    include_str!("../locales/en/orders.toml"),
+    include_str!("../locales/en/config.toml"),
 ];
 
 pub struct Catalog {
