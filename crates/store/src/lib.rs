@@ -11,11 +11,17 @@
 mod db;
 mod error;
 
+pub mod applications;
 pub mod audit;
 pub mod config;
+pub mod documents;
+pub mod events;
 pub mod individuals;
 pub mod memberships;
+pub mod notifications;
 pub mod organisations;
+pub mod payments;
+pub mod sandbox;
 pub mod sessions;
 pub mod settings;
 pub mod sign_in_failures;

@@ -1,0 +1,196 @@
+//! Payments of applications: one row per QR code issued. The database makes sure an
+//! application is paid at most once (`payments_one_paid`), and a payment is marked
+//! paid by a conditional update, so a notification and a query arriving together
+//! record it once.
+
+use domain::Fen;
+use domain::ids::{ApplicationId, PaymentId};
+use jiff::Timestamp;
+use sqlx::{AnyConnection, FromRow};
+
+use crate::{StoreError, from_micros, micros};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PaymentStatus {
+    Pending,
+    Paid,
+    Closed,
+    Refunded,
+}
+
+impl PaymentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::Paid => "paid",
+            PaymentStatus::Closed => "closed",
+            PaymentStatus::Refunded => "refunded",
+        }
+    }
+
+    fn parse(s: &str) -> Option<PaymentStatus> {
+        [Self::Pending, Self::Paid, Self::Closed, Self::Refunded]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct PaymentRecord {
+    pub id: PaymentId,
+    pub application_id: ApplicationId,
+    pub out_trade_no: String,
+    pub provider: String,
+    pub amount: Fen,
+    pub status: PaymentStatus,
+    pub code_url: String,
+    pub created_at: Timestamp,
+    pub paid_at: Option<Timestamp>,
+    pub provider_transaction_id: Option<String>,
+    pub refunded_at: Option<Timestamp>,
+}
+
+#[derive(FromRow)]
+struct Row {
+    id: String,
+    application_id: String,
+    out_trade_no: String,
+    provider: String,
+    amount: i64,
+    status: String,
+    code_url: String,
+    created_at: i64,
+    paid_at: Option<i64>,
+    provider_transaction_id: Option<String>,
+    refunded_at: Option<i64>,
+}
+
+const COLUMNS: &str = "id, application_id, out_trade_no, provider, amount, status, code_url, \
+                       created_at, paid_at, provider_transaction_id, refunded_at";
+
+impl TryFrom<Row> for PaymentRecord {
+    type Error = StoreError;
+    fn try_from(r: Row) -> Result<Self, StoreError> {
+        let corrupt = |w: &str| StoreError::Corrupt(format!("payment {}: {w}", r.id));
+        Ok(PaymentRecord {
+            id: PaymentId::parse(&r.id).map_err(|_| corrupt("id"))?,
+            application_id: ApplicationId::parse(&r.application_id)
+                .map_err(|_| corrupt("application"))?,
+            status: PaymentStatus::parse(&r.status).ok_or_else(|| corrupt("status"))?,
+            created_at: from_micros(r.created_at)?,
+            paid_at: r.paid_at.map(from_micros).transpose()?,
+            refunded_at: r.refunded_at.map(from_micros).transpose()?,
+            amount: Fen(r.amount),
+            out_trade_no: r.out_trade_no,
+            provider: r.provider,
+            code_url: r.code_url,
+            provider_transaction_id: r.provider_transaction_id,
+        })
+    }
+}
+
+pub struct NewPayment<'a> {
+    pub id: PaymentId,
+    pub application_id: ApplicationId,
+    pub out_trade_no: &'a str,
+    pub provider: &'a str,
+    pub amount: Fen,
+    pub code_url: &'a str,
+    pub at: Timestamp,
+}
+
+pub async fn insert(conn: &mut AnyConnection, p: &NewPayment<'_>) -> Result<(), StoreError> {
+    sqlx::query(&format!(
+        "INSERT INTO payments ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, NULL, NULL, NULL)"
+    ))
+    .bind(p.id.to_text())
+    .bind(p.application_id.to_text())
+    .bind(p.out_trade_no)
+    .bind(p.provider)
+    .bind(p.amount.0)
+    .bind(p.code_url)
+    .bind(micros(p.at))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The newest payment of an application.
+pub async fn latest(
+    conn: &mut AnyConnection,
+    application: ApplicationId,
+) -> Result<Option<PaymentRecord>, StoreError> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM payments WHERE application_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1"
+    ))
+    .bind(application.to_text())
+    .fetch_optional(conn)
+    .await?;
+    row.map(PaymentRecord::try_from).transpose()
+}
+
+pub async fn by_trade_no(
+    conn: &mut AnyConnection,
+    out_trade_no: &str,
+) -> Result<Option<PaymentRecord>, StoreError> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM payments WHERE out_trade_no = $1"
+    ))
+    .bind(out_trade_no)
+    .fetch_optional(conn)
+    .await?;
+    row.map(PaymentRecord::try_from).transpose()
+}
+
+/// Marks a pending payment paid. Returns false when it was not pending (already
+/// recorded, or closed): the caller then records nothing.
+pub async fn mark_paid(
+    conn: &mut AnyConnection,
+    id: PaymentId,
+    transaction_id: &str,
+    at: Timestamp,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE payments SET status = 'paid', paid_at = $2, provider_transaction_id = $3 \
+         WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(id.to_text())
+    .bind(micros(at))
+    .bind(transaction_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Closes the pending payments of an application (a new QR code replaces them, or the
+/// application ended).
+pub async fn close_pending(
+    conn: &mut AnyConnection,
+    application: ApplicationId,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE payments SET status = 'closed' WHERE application_id = $1 AND status = 'pending'",
+    )
+    .bind(application.to_text())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_refunded(
+    conn: &mut AnyConnection,
+    id: PaymentId,
+    refund_no: &str,
+    at: Timestamp,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE payments SET status = 'refunded', refund_no = $2, refunded_at = $3 \
+         WHERE id = $1 AND status = 'paid'",
+    )
+    .bind(id.to_text())
+    .bind(refund_no)
+    .bind(micros(at))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
