@@ -69,6 +69,22 @@ impl Actor {
     }
 }
 
+/// Whose an application is: its organisation's, or an individual applicant's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Owner {
+    pub organisation: Option<OrganisationId>,
+    pub applicant: UserId,
+}
+
+impl Owner {
+    fn is(&self, actor: &Actor) -> bool {
+        match self.organisation {
+            Some(org) => actor.organisation() == Some(org),
+            None => actor.individual && actor.id == self.applicant,
+        }
+    }
+}
+
 /// Everything a signed-in person can ask to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -84,6 +100,18 @@ pub enum Action {
     /// Fee schedule, procedures, required documents, service points, linked platforms,
     /// holidays, and reading the mail outbox.
     Configure,
+    /// 新增申请: an organisation's member or an individual.
+    Apply,
+    /// See an application, its documents, history and payment.
+    ViewApplication(Owner),
+    /// Save, submit, upload, pay or withdraw: the owner only.
+    EditApplication(Owner),
+    /// 初审 / 终审: approve, return, reject.
+    Review,
+    /// 代办事宜 and the staff order list, its export.
+    ViewQueue,
+    /// Read and mark one's own notifications.
+    ViewNotifications,
 }
 
 pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
@@ -102,6 +130,16 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
         }
         Action::SearchOrganisations => actor.role.is_staff(),
         Action::ManageUsers | Action::Configure => actor.role == Role::Admin,
+        Action::Apply => {
+            actor.role == Role::Applicant && (actor.membership.is_some() || actor.individual)
+        }
+        Action::ViewApplication(owner) => {
+            (actor.role == Role::Applicant && owner.is(actor)) || actor.role.is_staff()
+        }
+        Action::EditApplication(owner) => actor.role == Role::Applicant && owner.is(actor),
+        Action::Review => matches!(actor.role, Role::Reviewer | Role::Admin),
+        Action::ViewQueue => actor.role.is_staff(),
+        Action::ViewNotifications => !actor.system,
     };
     if allowed {
         Ok(())
@@ -147,6 +185,48 @@ mod tests {
         assert!(authorize(&reviewer, Action::EditOrganisation(org)).is_err());
         assert!(authorize(&outsider, Action::ViewOrganisation(org)).is_err());
         assert!(authorize(&outsider, Action::SearchOrganisations).is_err());
+    }
+
+    #[test]
+    fn applications_belong_to_their_organisation_or_individual() {
+        let org = OrganisationId::new();
+        let member = actor(Role::Applicant, Some((org, MemberRole::Member)));
+        let colleague = actor(Role::Applicant, Some((org, MemberRole::Admin)));
+        let outsider = actor(
+            Role::Applicant,
+            Some((OrganisationId::new(), MemberRole::Admin)),
+        );
+        let mut person = actor(Role::Applicant, None);
+        person.individual = true;
+        let mut other_person = actor(Role::Applicant, None);
+        other_person.individual = true;
+        let orgs = Owner {
+            organisation: Some(org),
+            applicant: member.id,
+        };
+        let own = Owner {
+            organisation: None,
+            applicant: person.id,
+        };
+
+        assert!(authorize(&member, Action::EditApplication(orgs)).is_ok());
+        assert!(authorize(&colleague, Action::EditApplication(orgs)).is_ok());
+        assert!(authorize(&outsider, Action::ViewApplication(orgs)).is_err());
+        assert!(authorize(&person, Action::ViewApplication(orgs)).is_err());
+        assert!(authorize(&person, Action::EditApplication(own)).is_ok());
+        assert!(authorize(&other_person, Action::ViewApplication(own)).is_err());
+        assert!(authorize(&member, Action::ViewApplication(own)).is_err());
+        for role in [Role::Reviewer, Role::Operator, Role::Finance, Role::Admin] {
+            let staff = actor(role, None);
+            assert!(authorize(&staff, Action::ViewApplication(orgs)).is_ok());
+            assert!(authorize(&staff, Action::EditApplication(orgs)).is_err());
+            assert!(authorize(&staff, Action::Apply).is_err());
+        }
+        assert!(authorize(&actor(Role::Reviewer, None), Action::Review).is_ok());
+        assert!(authorize(&actor(Role::Operator, None), Action::Review).is_err());
+        assert!(authorize(&member, Action::Review).is_err());
+        assert!(authorize(&member, Action::ViewQueue).is_err());
+        assert!(authorize(&actor(Role::Applicant, None), Action::Apply).is_err());
     }
 
     #[test]

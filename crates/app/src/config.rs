@@ -91,13 +91,15 @@ pub async fn requirements(
     kind: Kind,
     cert_type: CertType,
 ) -> Result<Vec<Requirement>, Error> {
-    Ok(match store::config::requirements(conn, kind, cert_type).await? {
-        None => default_requirements(kind, cert_type),
-        Some(list) => list
-            .into_iter()
-            .map(|(document, required)| Requirement { document, required })
-            .collect(),
-    })
+    Ok(
+        match store::config::requirements(conn, kind, cert_type).await? {
+            None => default_requirements(kind, cert_type),
+            Some(list) => list
+                .into_iter()
+                .map(|(document, required)| Requirement { document, required })
+                .collect(),
+        },
+    )
 }
 
 pub async fn active_service_points(conn: &mut AnyConnection) -> Result<Vec<ServicePoint>, Error> {

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod applications;
 pub mod authz;
 pub mod clock;
 pub mod config;
@@ -12,13 +13,16 @@ pub mod dashboard;
 pub mod demo;
 mod error;
 pub mod housekeeping;
+pub mod notifications;
 pub mod organisations;
 mod passwords;
+pub mod payments;
 pub mod random;
 
 use std::sync::Arc;
 
-pub use authz::{Action, Actor};
+pub use authz::{Action, Actor, Owner};
+pub use blobs::BlobStore;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{Error, FieldError, FieldErrors};
 pub use random::{OsRandom, Random};
@@ -28,17 +32,36 @@ pub use store::Store;
 #[derive(Clone)]
 pub struct App {
     store: Store,
+    blobs: BlobStore,
+    payments: Arc<dyn payments::Provider>,
+    /// Where people reach this service, for links in e-mails and payment codes.
+    public_url: String,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
 }
 
 impl App {
-    pub fn new(store: Store) -> App {
+    /// The app on `store` and `blobs`, with the sandbox payment provider and the
+    /// system clock. `public_url` is how people reach the service (no trailing slash).
+    pub fn new(store: Store, blobs: BlobStore, public_url: &str) -> App {
+        let public_url = public_url.trim_end_matches('/').to_owned();
         App {
+            payments: Arc::new(payments::Sandbox::new(store.clone(), &public_url)),
             store,
+            blobs,
+            public_url,
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
         }
+    }
+
+    pub fn with_payments(mut self, provider: Arc<dyn payments::Provider>) -> App {
+        self.payments = provider;
+        self
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> App {

@@ -48,6 +48,20 @@ pub(crate) fn password(r: &dyn Random) -> String {
         .collect()
 }
 
+/// `n` random decimal digits (trade numbers, pickup codes). Bytes of 250 and above
+/// are skipped, so every digit is equally likely.
+pub(crate) fn digits(r: &dyn Random, n: usize) -> String {
+    let mut out = String::with_capacity(n);
+    while out.len() < n {
+        let mut b = [0u8; 1];
+        r.fill(&mut b);
+        if b[0] < 250 {
+            out.push(char::from(b'0' + b[0] % 10));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,3 +81,4 @@ mod tests {
         assert_ne!(a, token(&OsRandom));
     }
 }
+

@@ -82,6 +82,13 @@ fn main() -> Result<()> {
     runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings))
 }
 
+async fn open_app(settings: &Settings, store: store::Store) -> Result<app::App> {
+    let blobs = blobs::BlobStore::open(&settings.blob_settings())
+        .await
+        .context("opening the document store")?;
+    Ok(app::App::new(store, blobs, &settings.public_url()))
+}
+
 async fn open_store(settings: &Settings) -> Result<store::Store> {
     let url = settings.database_url()?;
     let store = store::Store::connect(&url).await.with_context(|| {
@@ -124,7 +131,7 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
             } else {
                 String::new()
             };
-            let app = app::App::new(open_store(&settings).await?);
+            let app = open_app(&settings, open_store(&settings).await?).await?;
             let input = app::admin::CreateUserInput {
                 mobile,
                 name,
@@ -156,7 +163,7 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
         Command::Demo {
             command: DemoCommand::Seed,
         } => {
-            let app = app::App::new(open_store(&settings).await?);
+            let app = open_app(&settings, open_store(&settings).await?).await?;
             if !app::demo::is_empty(&app)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?
@@ -211,7 +218,7 @@ async fn serve(settings: Settings) -> Result<()> {
         )
     })?;
     let store = open_store(&settings).await?;
-    let app = app::App::new(store.clone());
+    let app = open_app(&settings, store.clone()).await?;
     if settings.demo
         && app::demo::is_empty(&app)
             .await

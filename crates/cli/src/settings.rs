@@ -37,6 +37,9 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Seed demo accounts into an empty database on `serve`.
     pub demo: bool,
+    /// Where uploaded documents go [default: a `blobs` folder in the data dir].
+    #[serde(default, skip_serializing)]
+    pub blobs: Option<blobs::BlobSettings>,
 }
 
 impl Default for Settings {
@@ -47,6 +50,7 @@ impl Default for Settings {
             database_url: None,
             public_url: None,
             demo: true,
+            blobs: None,
         }
     }
 }
@@ -103,6 +107,21 @@ impl Settings {
                 Ok(sqlite_url(&self.data_dir.join("certdesk.db")))
             }
         }
+    }
+
+    pub fn blob_settings(&self) -> blobs::BlobSettings {
+        self.blobs.clone().unwrap_or_else(|| {
+            blobs::BlobSettings::Local(blobs::LocalSettings {
+                dir: self.data_dir.join("blobs"),
+            })
+        })
+    }
+
+    /// The address people reach certdesk at, for links and payment codes.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
     }
 
     /// The database URL without a password, for messages.

@@ -497,12 +497,12 @@ pub async fn quantity_applied(conn: &mut AnyConnection, scope: Scope) -> Result<
         Scope::Applicant(u) => ("applicant_id = $1 AND organisation_id IS NULL", u.to_text()),
         Scope::All => ("1 = 1 OR $1 = ''", String::new()),
     };
-    let (n,): (Option<i64>,) = sqlx::query_as(&format!(
-        "SELECT SUM(quantity) FROM applications WHERE {sql} \
+    let (n,): (i64,) = sqlx::query_as(&format!(
+        "SELECT CAST(COALESCE(SUM(quantity), 0) AS BIGINT) FROM applications WHERE {sql} \
          AND status NOT IN ('draft', 'withdrawn', 'rejected')"
     ))
     .bind(bind)
     .fetch_one(conn)
     .await?;
-    Ok(u64::try_from(n.unwrap_or(0)).unwrap_or(0))
+    Ok(u64::try_from(n).unwrap_or(0))
 }

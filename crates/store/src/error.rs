@@ -9,6 +9,9 @@ pub enum Conflict {
     IndividualIdNumber,
     /// The person is already an active member of an organisation.
     MembershipActive,
+    /// The application already has an open payment (when opening one) or a paid
+    /// one (when recording one): `payments_one_pending`, `payments_one_paid`.
+    Payment,
 }
 
 impl fmt::Display for Conflict {
@@ -34,6 +37,18 @@ const CONFLICTS: &[(&str, &str, Conflict)] = &[
         "memberships_active_user",
         "memberships.user_id",
         Conflict::MembershipActive,
+    ),
+    // SQLite names only the column of these partial indexes; which one was hit
+    // follows from what the caller was doing (opening a payment, or recording one).
+    (
+        "payments_one_pending",
+        "payments.application_id",
+        Conflict::Payment,
+    ),
+    (
+        "payments_one_paid",
+        "payments.application_id",
+        Conflict::Payment,
     ),
 ];
 

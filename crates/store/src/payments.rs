@@ -142,8 +142,9 @@ pub async fn by_trade_no(
     row.map(PaymentRecord::try_from).transpose()
 }
 
-/// Marks a pending payment paid. Returns false when it was not pending (already
-/// recorded, or closed): the caller then records nothing.
+/// Marks a pending (or superseded, closed) payment paid. Returns false when it was
+/// already paid or refunded: the caller then records nothing. A second paid payment
+/// of the same application is refused by `payments_one_paid` (an error).
 pub async fn mark_paid(
     conn: &mut AnyConnection,
     id: PaymentId,
@@ -152,7 +153,7 @@ pub async fn mark_paid(
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE payments SET status = 'paid', paid_at = $2, provider_transaction_id = $3 \
-         WHERE id = $1 AND status = 'pending'",
+         WHERE id = $1 AND status IN ('pending', 'closed')",
     )
     .bind(id.to_text())
     .bind(micros(at))
@@ -164,16 +165,36 @@ pub async fn mark_paid(
 
 /// Closes the pending payments of an application (a new QR code replaces them, or the
 /// application ended).
+/// Returns the trade numbers closed, so the provider can be told after the commit.
 pub async fn close_pending(
     conn: &mut AnyConnection,
     application: ApplicationId,
-) -> Result<(), StoreError> {
+) -> Result<Vec<String>, StoreError> {
+    let open: Vec<(String,)> = sqlx::query_as(
+        "SELECT out_trade_no FROM payments WHERE application_id = $1 AND status = 'pending'",
+    )
+    .bind(application.to_text())
+    .fetch_all(&mut *conn)
+    .await?;
     sqlx::query(
         "UPDATE payments SET status = 'closed' WHERE application_id = $1 AND status = 'pending'",
     )
     .bind(application.to_text())
     .execute(conn)
     .await?;
+    Ok(open.into_iter().map(|(t,)| t).collect())
+}
+
+pub async fn set_code_url(
+    conn: &mut AnyConnection,
+    id: PaymentId,
+    code_url: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE payments SET code_url = $2 WHERE id = $1")
+        .bind(id.to_text())
+        .bind(code_url)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -193,4 +214,18 @@ pub async fn mark_refunded(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The paid payment of an application, if any (at most one: `payments_one_paid`).
+pub async fn latest_paid(
+    conn: &mut AnyConnection,
+    application: ApplicationId,
+) -> Result<Option<PaymentRecord>, StoreError> {
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM payments WHERE application_id = $1 AND status = 'paid'"
+    ))
+    .bind(application.to_text())
+    .fetch_optional(conn)
+    .await?;
+    row.map(PaymentRecord::try_from).transpose()
 }

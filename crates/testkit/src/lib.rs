@@ -31,6 +31,7 @@ pub struct TestApp {
     next: AtomicU32,
     // Last: the database is dropped after the server has stopped.
     _db: TestDb,
+    _blobs: tempfile::TempDir,
 }
 
 /// Someone who can sign in.
@@ -57,10 +58,16 @@ impl TestApp {
         let db = TestDb::new().await;
         let store = db.store().await;
         let clock = Arc::new(app::ManualClock::new(jiff::Timestamp::now()));
-        let app = app::App::new(store).with_clock(clock.clone());
-        let router = web::router(web::AppState::new(app.clone(), web::WebConfig::default()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
+        let blob_dir = tempfile::tempdir().unwrap();
+        let blobs = app::BlobStore::open(&blobs::BlobSettings::Local(blobs::LocalSettings {
+            dir: blob_dir.path().to_path_buf(),
+        }))
+        .await
+        .unwrap();
+        let app = app::App::new(store, blobs, &url).with_clock(clock.clone());
+        let router = web::router(web::AppState::new(app.clone(), web::WebConfig::default()));
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
         });
@@ -71,6 +78,7 @@ impl TestApp {
             server,
             next: AtomicU32::new(1),
             _db: db,
+            _blobs: blob_dir,
         }
     }
 

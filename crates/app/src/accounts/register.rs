@@ -308,6 +308,6 @@ pub(crate) fn conflict_to_field(e: store::StoreError) -> Error {
             Error::field("id_number", "individual.id_number_taken")
         }
         Some(Conflict::MembershipActive) => Error::field("mobile", "member.in_other_org"),
-        None => e.into(),
+        Some(Conflict::Payment) | None => e.into(),
     }
 }

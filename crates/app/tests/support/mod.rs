@@ -12,17 +12,26 @@ pub struct World {
     pub app: App,
     pub clock: Arc<ManualClock>,
     _db: TestDb,
+    _blobs: tempfile::TempDir,
 }
 
 impl World {
     pub async fn new() -> World {
         let db = TestDb::new().await;
         let clock = Arc::new(ManualClock::new(jiff::Timestamp::now()));
-        let app = App::new(db.store().await).with_clock(clock.clone());
+        let blob_dir = tempfile::tempdir().unwrap();
+        let blobs = app::BlobStore::open(&blobs::BlobSettings::Local(blobs::LocalSettings {
+            dir: blob_dir.path().to_path_buf(),
+        }))
+        .await
+        .unwrap();
+        let app =
+            App::new(db.store().await, blobs, "http://certdesk.test").with_clock(clock.clone());
         World {
             app,
             clock,
             _db: db,
+            _blobs: blob_dir,
         }
     }
 
@@ -91,3 +100,34 @@ pub fn org_input(n: u32) -> RegisterOrganisationInput {
         legal_representative: "李四".into(),
     }
 }
+
+impl World {
+    /// Registers organisation `n` and signs its admin in.
+    pub async fn org(&self, n: u32) -> Actor {
+        let input = org_input(n);
+        accounts::register_organisation(&self.app, &input)
+            .await
+            .unwrap();
+        let c = credentials(&input);
+        self.sign_in(&c.mobile, &c.password).await
+    }
+
+    /// A staff member of `role` (reviewer, operator, finance, admin), signed in.
+    pub async fn staff(&self, n: u32, role: &str) -> Actor {
+        let input = app::admin::CreateUserInput {
+            mobile: mobile(9_000_000 + n),
+            name: format!("{role}{n}"),
+            role: role.into(),
+            email: String::new(),
+            password: "Passw0rd-staff".into(),
+        };
+        app::admin::create_user(&self.app, &Actor::system(), &input)
+            .await
+            .unwrap();
+        self.sign_in(&input.mobile, &input.password).await
+    }
+}
+
+/// The smallest files of each type the content check accepts.
+pub const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+pub const PDF: &[u8] = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";

@@ -23,7 +23,7 @@ pub struct QuoteInput {
 }
 
 /// The amount due, with its breakdown for the order page.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Quote {
     pub unit_price: Fen,
     pub quantity: u32,

@@ -96,6 +96,8 @@ CREATE TABLE payments (
 CREATE INDEX payments_application ON payments (application_id);
 -- A payment is recorded exactly once: one paid (or later refunded) payment per application.
 CREATE UNIQUE INDEX payments_one_paid ON payments (application_id) WHERE status IN ('paid', 'refunded');
+-- One open QR code per application: a double click opens one trade.
+CREATE UNIQUE INDEX payments_one_pending ON payments (application_id) WHERE status = 'pending';
 
 -- The built-in sandbox provider's own books, as a real gateway keeps them.
 CREATE TABLE sandbox_trades (
