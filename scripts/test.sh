@@ -23,6 +23,16 @@ command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 [ -d /usr/share/fonts/opentype/noto ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk fontconfig)
 if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
 
+# 1b. moto, the S3 server the blob store's tests start (as `python3 -m moto.server`, so the
+# pip script folder need not be on PATH). A Debian python3 refuses plain pip installs: --user then.
+if ! python3 -c 'import moto.server' >/dev/null 2>&1; then
+    echo "==> installing moto (S3 server for the blob store tests)"
+    python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+    python3 -m pip install --quiet 'moto[server]' 2>/dev/null \
+        || python3 -m pip install --quiet --user --break-system-packages 'moto[server]'
+    python3 -c 'import moto.server'
+fi
+
 # 2. PostgreSQL: the one at 127.0.0.1:5432 if it answers, else a throwaway cluster.
 pg_reachable() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 throwaway=""
