@@ -81,4 +81,3 @@ mod tests {
         assert_ne!(a, token(&OsRandom));
     }
 }
-
