@@ -216,11 +216,8 @@ fn qr_svg(data: &str) -> String {
 /// database allows one pending payment per application).
 pub async fn pay(app: &App, actor: &Actor, id: ApplicationId) -> Result<PaymentView, Error> {
     let mut tx = app.store.begin().await?;
-    let record = applications::load_for_payment(&mut tx, id).await?;
-    authorize(
-        actor,
-        Action::EditApplication(applications::owner_of(&record)),
-    )?;
+    let record = applications::load(&mut tx, id).await?;
+    authorize(actor, Action::EditApplication(applications::owner(&record)))?;
     if record.status != Status::AwaitingPayment {
         return Err(Error::Refused("transition.not_awaiting_payment"));
     }
@@ -314,11 +311,8 @@ pub async fn refresh(
 ) -> Result<Option<PaymentView>, Error> {
     let latest = {
         let mut conn = app.store.conn().await?;
-        let record = applications::load_for_payment(&mut conn, id).await?;
-        authorize(
-            actor,
-            Action::ViewApplication(applications::owner_of(&record)),
-        )?;
+        let record = applications::load(&mut conn, id).await?;
+        authorize(actor, Action::ViewApplication(applications::owner(&record)))?;
         store::payments::latest(&mut conn, id).await?
     };
     let Some(payment) = latest else {
@@ -362,7 +356,7 @@ pub async fn settle(app: &App, out_trade_no: &str) -> Result<(), Error> {
         tracing::error!(payment = %payment.id, expected = payment.amount.0, got = amount.0, "paid amount differs; not recorded");
         return Err(Error::Refused("payment.amount_mismatch"));
     }
-    let record = applications::load_for_payment(&mut tx, payment.application_id).await?;
+    let record = applications::load(&mut tx, payment.application_id).await?;
     let now = app.now();
     match store::payments::mark_paid(&mut tx, payment.id, &transaction_id, now).await {
         Ok(true) => {}
@@ -375,7 +369,7 @@ pub async fn settle(app: &App, out_trade_no: &str) -> Result<(), Error> {
         }
         Err(e) => return Err(e.into()),
     }
-    let paid_flow = applications::flow_for_payment(&record)?;
+    let paid_flow = applications::flow_of(&record)?;
     match paid_flow.pay() {
         Ok(next) if amount.0 == record.amount => {
             applications::commit_payment(

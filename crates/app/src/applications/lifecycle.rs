@@ -39,10 +39,6 @@ pub struct SubmitInput {
     pub version: Option<i64>,
 }
 
-fn yes(s: &str) -> bool {
-    matches!(s.trim(), "yes" | "on" | "true" | "1")
-}
-
 /// Starts a draft once the applicant agreed to the terms.
 pub async fn start(app: &App, actor: &Actor, input: &StartInput) -> Result<ApplicationId, Error> {
     authorize(actor, Action::Apply)?;
@@ -58,7 +54,7 @@ pub async fn start(app: &App, actor: &Actor, input: &StartInput) -> Result<Appli
             e.add("kind", "kind.inspect_seal_only");
         }
     }
-    if !yes(&input.agree_terms) {
+    if !super::ticked(&input.agree_terms) {
         e.add("agree_terms", "application.terms_required");
     }
     e.into_result()?;
@@ -194,7 +190,7 @@ pub async fn submit(
         Ok(p) => (Some(p), FieldErrors::new()),
         Err(e) => (None, e),
     };
-    if !yes(&input.acknowledge) {
+    if !super::ticked(&input.acknowledge) {
         errors.add("acknowledge", "application.acknowledge_required");
     }
     let requirements = config::requirements(&mut tx, record.kind, record.cert_type).await?;

@@ -106,7 +106,7 @@ fn filter_of(q: &ListQuery, today: &str) -> Result<Filter, Error> {
         ),
         None => None,
     };
-    if matches!(q.overdue.trim(), "yes" | "on" | "1" | "true") {
+    if super::ticked(&q.overdue) {
         f.due_before = Some(today.to_owned());
     }
     Ok(f)

@@ -93,10 +93,10 @@ pub(crate) fn columns(flow: &Flow) -> FlowColumns {
     }
 }
 
-// For the payments module: the record, its owner, its flow, and recording a payment.
-pub(crate) use flow_of as flow_for_payment;
-pub(crate) use load as load_for_payment;
-pub(crate) use owner as owner_of;
+/// A ticked checkbox or a yes in the API: "yes", "on", "true" or "1".
+pub(crate) fn ticked(s: &str) -> bool {
+    matches!(s.trim(), "yes" | "on" | "true" | "1")
+}
 
 pub(crate) async fn commit_payment(
     app: &crate::App,

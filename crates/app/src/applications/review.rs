@@ -37,10 +37,6 @@ pub struct ReviewInput {
     pub version: Option<i64>,
 }
 
-fn yes(s: &str) -> bool {
-    matches!(s.trim(), "yes" | "on" | "true" | "1")
-}
-
 /// Decides the review the application waits for. The stage is the one it is at;
 /// a decision on a stale page (someone else decided meanwhile) is refused.
 pub async fn review(
@@ -70,7 +66,7 @@ pub async fn review(
     let sets_fee = record.kind == Kind::Replace && stage == Stage::First;
     let mut overdue = None;
     if decision == ReviewDecision::Approve {
-        if stage == Stage::Final && !yes(&input.paper_received) {
+        if stage == Stage::Final && !super::ticked(&input.paper_received) {
             e.add("paper_received", "review.paper_required");
         }
         if sets_fee {

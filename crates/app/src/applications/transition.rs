@@ -41,15 +41,15 @@ pub(crate) async fn commit(
     extras: Extras<'_>,
 ) -> Result<Flow, Error> {
     let now = app.now();
-    let step_changed = columns(&next).step_index != record.step_index
-        || columns(&next).position != record.position
+    let cols = columns(&next);
+    let step_changed = cols.step_index != record.step_index
+        || cols.position != record.position
         || next.status() != record.status;
     let due_on = match next.step() {
         Some(Step::Review(..)) if step_changed => Some(review_due_on(conn, now).await?),
         Some(Step::Review(..)) => record.due_on.clone(),
         _ => None,
     };
-    let cols = columns(&next);
     let updated = store::applications::update_flow(
         conn,
         record.id,
