@@ -109,3 +109,32 @@ impl Drop for TestDb {
         }
     }
 }
+
+/// What a test can count per application, to check that a double click made one record.
+#[derive(Clone, Copy, Debug)]
+pub enum Rows {
+    Payments,
+    Documents,
+    Events,
+    SandboxTrades,
+}
+
+/// How many rows of `what` belong to the application `application_id`.
+#[allow(clippy::expect_used)]
+pub async fn count_rows(store: &Store, what: Rows, application_id: &str) -> i64 {
+    let sql = match what {
+        Rows::Payments => "SELECT COUNT(*) FROM payments WHERE application_id = $1",
+        Rows::Documents => "SELECT COUNT(*) FROM documents WHERE application_id = $1",
+        Rows::Events => "SELECT COUNT(*) FROM application_events WHERE application_id = $1",
+        Rows::SandboxTrades => {
+            "SELECT COUNT(*) FROM sandbox_trades WHERE out_trade_no IN \
+             (SELECT out_trade_no FROM payments WHERE application_id = $1)"
+        }
+    };
+    let mut conn = store.conn().await.expect("test database connection");
+    sqlx::query_scalar::<_, i64>(sql)
+        .bind(application_id.to_owned())
+        .fetch_one(&mut *conn)
+        .await
+        .expect("count rows")
+}

@@ -74,6 +74,59 @@ impl ApiClient {
     pub async fn delete(&self, path: &str) -> (u16, Value) {
         Self::send(self.request(reqwest::Method::DELETE, path)).await
     }
+
+    /// Any method, with a JSON body or none.
+    pub async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> (u16, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let r = self.request(method, path);
+        Self::send(match body {
+            Some(b) => r.json(b),
+            None => r,
+        })
+        .await
+    }
+
+    /// `PUT` with raw bytes as the body (an upload).
+    pub async fn put_bytes(&self, path: &str, content: Vec<u8>) -> (u16, Value) {
+        Self::send(
+            self.request(reqwest::Method::PUT, path)
+                .header("content-type", "application/octet-stream")
+                .body(content),
+        )
+        .await
+    }
+
+    /// `GET` of a file: status, headers and the bytes as sent.
+    pub async fn download(&self, path: &str) -> Download {
+        let res = self
+            .request(reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let header = |name: &str| {
+            res.headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        let content_type = header("content-type");
+        let content_disposition = header("content-disposition");
+        Download {
+            status,
+            content_type,
+            content_disposition,
+            body: res.bytes().await.unwrap().to_vec(),
+        }
+    }
+}
+
+/// A file as the API sent it.
+#[derive(Debug)]
+pub struct Download {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub content_disposition: Option<String>,
+    pub body: Vec<u8>,
 }
 
 /// A page as the browser got it.

@@ -17,9 +17,10 @@ pub mod ids;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-pub use clients::{ApiClient, Page, WebClient};
+pub use clients::{ApiClient, Download, Page, WebClient};
 use domain::account::Role;
 use serde_json::{Value, json};
+pub use store::testing::Rows;
 use store::testing::TestDb;
 
 /// A running certdesk on its own database, stopped when dropped.
@@ -182,6 +183,21 @@ impl TestApp {
         .await
         .unwrap();
         c
+    }
+}
+
+impl TestApp {
+    /// How many rows of `what` the application `id` has (one record per double click).
+    pub async fn count(&self, what: Rows, id: &str) -> i64 {
+        store::testing::count_rows(self.app.store(), what, id).await
+    }
+
+    /// The payer confirms in the sandbox cashier the trade that `code_url` carries.
+    pub async fn confirm_sandbox_payment(&self, code_url: &str) {
+        let trade = code_url.rsplit('/').next().unwrap();
+        app::payments::sandbox_confirm(&self.app, trade)
+            .await
+            .unwrap();
     }
 }
 

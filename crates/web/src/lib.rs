@@ -65,7 +65,12 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        // Bodies: 1 MB for every extractor, raised on the upload route only (a document
+        // may have 10 MB); the outer limit refuses anything larger before it is read.
+        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            12 * 1024 * 1024,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

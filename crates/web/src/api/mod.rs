@@ -7,9 +7,10 @@
 
 mod accounts;
 mod admin;
+mod applications;
 mod organisations;
 
-use axum::extract::{FromRequestParts, Request};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
@@ -52,6 +53,34 @@ pub fn routes() -> Router<AppState> {
             delete(organisations::remove_member),
         )
         .route("/admin/users", get(admin::list).post(admin::create))
+        .route(
+            "/applications",
+            get(applications::list).post(applications::start),
+        )
+        .route("/applications/export.csv", get(applications::export_csv))
+        .route(
+            "/applications/{id}",
+            get(applications::show).put(applications::save),
+        )
+        .route("/applications/{id}/submit", post(applications::submit))
+        .route("/applications/{id}/withdraw", post(applications::withdraw))
+        .route(
+            "/applications/{id}/documents/{document}",
+            put(applications::upload)
+                .get(applications::download)
+                .layer(DefaultBodyLimit::max(applications::UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/applications/{id}/templates/{template}",
+            get(applications::template),
+        )
+        .route("/applications/{id}/payment", post(applications::pay))
+        .route(
+            "/applications/{id}/payment/refresh",
+            post(applications::refresh),
+        )
+        .route("/applications/{id}/review", post(applications::review))
+        .route("/queue", get(applications::queue))
         .layer(axum::middleware::from_fn(csrf_guard))
 }
 
@@ -147,7 +176,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "certdesk API", description = "CA certificate service desk: accounts, organisations, people."),
+    info(title = "certdesk API", description = "CA certificate service desk: accounts, organisations, people, applications."),
     paths(
         accounts::register_organisation,
         accounts::register_individual,
@@ -164,9 +193,25 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         organisations::remove_member,
         admin::list,
         admin::create,
+        applications::start,
+        applications::list,
+        applications::show,
+        applications::save,
+        applications::submit,
+        applications::withdraw,
+        applications::upload,
+        applications::download,
+        applications::template,
+        applications::pay,
+        applications::refresh,
+        applications::queue,
+        applications::review,
+        applications::export_csv,
     ),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "organisations"), (name = "admin"))
+    tags((name = "accounts"), (name = "organisations"), (name = "admin"),
+        (name = "applications", description = "新增申请 to payment: the applicant's orders"),
+        (name = "staff", description = "代办事宜, 初审 / 终审, 导出申领信息"))
 )]
 pub struct ApiDoc;
 
