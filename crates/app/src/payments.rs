@@ -211,6 +211,9 @@ fn qr_svg(data: &str) -> String {
     }
 }
 
+/// How long a payment being opened (no code yet) is waited for before it is replaced.
+const OPENING_GRACE: jiff::SignedDuration = jiff::SignedDuration::from_secs(30);
+
 /// 网上支付: the QR code for the amount due. A pending code for the same amount is
 /// shown again rather than a new one opened; a double click opens one trade (the
 /// database allows one pending payment per application).
@@ -224,9 +227,17 @@ pub async fn pay(app: &App, actor: &Actor, id: ApplicationId) -> Result<PaymentV
     if let Some(p) = store::payments::latest(&mut tx, id).await?
         && p.status == PaymentStatus::Pending
         && p.amount.0 == record.amount
-        && !p.code_url.is_empty()
     {
-        return Ok(view_of(&p));
+        if !p.code_url.is_empty() {
+            return Ok(view_of(&p));
+        }
+        // Another request is opening this trade right now (a double click): show its
+        // code rather than supersede it with a second record. One left without a code
+        // for longer (its request died) is closed and replaced below.
+        if app.now().duration_since(p.created_at) < OPENING_GRACE {
+            drop(tx);
+            return current_code(app, id).await;
+        }
     }
     let superseded = store::payments::close_pending(&mut tx, id).await?;
     let out_trade_no = format!(

@@ -469,7 +469,7 @@ async fn no_route_lets_another_organisation_or_an_individual_near_an_order() {
         .unwrap()
         .iter()
         .filter(|(p, _)| p.starts_with("/api/v1/applications") || *p == "/api/v1/queue")
-        .map(|(p, ops)| ops.as_object().unwrap().len())
+        .map(|(_, ops)| ops.as_object().unwrap().len())
         .sum::<usize>();
     assert_eq!(documented, routes.len() + 2, "table + list + start");
 
@@ -576,7 +576,8 @@ async fn a_double_clicked_submit_or_payment_makes_one_record() {
     );
 
     let pay = format!("/api/v1/applications/{id}/payment");
-    let (a, b) = tokio::join!(api.post(&pay, &json!({})), api.post(&pay, &json!({})));
+    let empty = json!({});
+    let (a, b) = tokio::join!(api.post(&pay, &empty), api.post(&pay, &empty));
     assert_eq!((a.0, b.0), (200, 200), "{a:?} {b:?}");
     assert_eq!(a.1["out_trade_no"], b.1["out_trade_no"], "one trade");
     assert_eq!(app.count(Rows::Payments, &id).await, 1);
@@ -590,10 +591,7 @@ async fn a_double_clicked_submit_or_payment_makes_one_record() {
     app.confirm_sandbox_payment(a.1["code_url"].as_str().unwrap())
         .await;
     let refresh = format!("/api/v1/applications/{id}/payment/refresh");
-    let (a, b) = tokio::join!(
-        api.post(&refresh, &json!({})),
-        api.post(&refresh, &json!({}))
-    );
+    let (a, b) = tokio::join!(api.post(&refresh, &empty), api.post(&refresh, &empty));
     assert_eq!((a.0, b.0), (200, 200), "{a:?} {b:?}");
     let v = view(&api, &id).await;
     assert_eq!(v["status"], "awaiting_first_review");
