@@ -224,22 +224,28 @@ pub async fn pay(app: &App, actor: &Actor, id: ApplicationId) -> Result<PaymentV
     if record.status != Status::AwaitingPayment {
         return Err(Error::Refused("transition.not_awaiting_payment"));
     }
+    let mut superseded = Vec::new();
     if let Some(p) = store::payments::latest(&mut tx, id).await?
         && p.status == PaymentStatus::Pending
-        && p.amount.0 == record.amount
     {
-        if !p.code_url.is_empty() {
-            return Ok(view_of(&p));
+        if p.amount.0 == record.amount {
+            if !p.code_url.is_empty() {
+                return Ok(view_of(&p));
+            }
+            // Another request is opening this trade right now (a double click): show its
+            // code rather than supersede it with a second record. One left without a
+            // code for longer (its request died) is replaced below.
+            if app.now().duration_since(p.created_at) < OPENING_GRACE {
+                drop(tx);
+                return current_code(app, id).await;
+            }
         }
-        // Another request is opening this trade right now (a double click): show its
-        // code rather than supersede it with a second record. One left without a code
-        // for longer (its request died) is closed and replaced below.
-        if app.now().duration_since(p.created_at) < OPENING_GRACE {
-            drop(tx);
-            return current_code(app, id).await;
+        // Only the payment seen is closed: one opened meanwhile by a concurrent request
+        // stays, and the insert below then meets it (one pending payment per application).
+        if store::payments::close_if_pending(&mut tx, p.id).await? {
+            superseded.push(p.out_trade_no);
         }
     }
-    let superseded = store::payments::close_pending(&mut tx, id).await?;
     let out_trade_no = format!(
         "{}P{}",
         record.order_number,

@@ -185,6 +185,17 @@ pub async fn close_pending(
     Ok(open.into_iter().map(|(t,)| t).collect())
 }
 
+/// Closes one pending payment, the one the caller saw (a newer code replaces it).
+/// False when it was no longer pending: someone else closed or settled it meanwhile.
+pub async fn close_if_pending(conn: &mut AnyConnection, id: PaymentId) -> Result<bool, StoreError> {
+    let done =
+        sqlx::query("UPDATE payments SET status = 'closed' WHERE id = $1 AND status = 'pending'")
+            .bind(id.to_text())
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub async fn set_code_url(
     conn: &mut AnyConnection,
     id: PaymentId,
