@@ -43,6 +43,8 @@ const ORG_MEMBER: (&str, &str) = ("13900000006", "经办人演示");
 const INDIVIDUAL: (&str, &str) = ("13900000007", "个人演示");
 /// A valid ID number for the demo individual (born 1990-01-01).
 const INDIVIDUAL_ID: &str = "110105199001010010";
+/// The demo organisation's 经办人 on its orders.
+const DEMO_HANDLER_ID: &str = "110105198503150027";
 
 /// True when the database has no accounts yet: a first start.
 pub async fn is_empty(app: &App) -> Result<bool, Error> {
@@ -168,8 +170,76 @@ pub async fn seed(app: &App) -> Result<Vec<DemoAccount>, Error> {
         name: INDIVIDUAL.1,
         password,
     });
-    tracing::info!(accounts = out.len(), "demo data seeded");
+    let orders = seed_orders(app, &admin.actor).await?;
+    tracing::info!(accounts = out.len(), orders, "demo data seeded");
     Ok(out)
+}
+
+/// A scanned document for the demo orders: the smallest valid PNG.
+const DEMO_SCAN: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
+    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+/// Sample orders of the demo organisation, at the steps a reviewer and an applicant
+/// meet first: a draft, one waiting for payment, one paid and waiting for 初审.
+async fn seed_orders(app: &App, applicant: &Actor) -> Result<usize, Error> {
+    use crate::applications::{self as orders, ApplicationInput, StartInput, SubmitInput};
+    let form = ApplicationInput {
+        handler_name: ORG_ADMIN.1.into(),
+        handler_id_number: DEMO_HANDLER_ID.into(),
+        handler_mobile: ORG_ADMIN.0.into(),
+        handler_email: "demo@example.com".into(),
+        quantity: "1".into(),
+        years: "1".into(),
+        delivery: "mail".into(),
+        mail_address: "演示市演示区演示路1号".into(),
+        mail_recipient: ORG_ADMIN.1.into(),
+        mail_phone: ORG_ADMIN.0.into(),
+        ..ApplicationInput::default()
+    };
+    let start = StartInput {
+        kind: "new".into(),
+        cert_type: "org_master".into(),
+        channel: "online".into(),
+        agree_terms: "yes".into(),
+    };
+    // 1. A draft, saved half-filled (修改保存).
+    let draft = orders::start(app, applicant, &start).await?;
+    let half = ApplicationInput {
+        handler_id_number: String::new(),
+        ..form.clone()
+    };
+    orders::save(app, applicant, draft, &half, None).await?;
+
+    // 2. Submitted, waiting for payment; 3. paid through the sandbox, waiting for 初审.
+    for paid in [false, true] {
+        let id = orders::start(app, applicant, &start).await?;
+        let view = orders::view(app, applicant, id).await?;
+        for r in view.requirements.iter().filter(|r| r.required) {
+            orders::upload_document(app, applicant, id, &r.document_kind, "scan.png", DEMO_SCAN)
+                .await?;
+        }
+        orders::submit(
+            app,
+            applicant,
+            id,
+            &SubmitInput {
+                form: form.clone(),
+                acknowledge: "yes".into(),
+                version: None,
+            },
+        )
+        .await?;
+        if paid {
+            let payment = crate::payments::pay(app, applicant, id).await?;
+            crate::payments::sandbox_confirm(app, &payment.out_trade_no).await?;
+        }
+    }
+    Ok(3)
 }
 
 /// Valid by the GB 32100 check (see the test below).
@@ -181,5 +251,6 @@ mod tests {
     fn demo_identifiers_are_valid() {
         assert!(domain::ident::Uscc::parse(super::DEMO_USCC).is_ok());
         assert!(domain::ident::IdNumber::parse(super::INDIVIDUAL_ID).is_ok());
+        assert!(domain::ident::IdNumber::parse(super::DEMO_HANDLER_ID).is_ok());
     }
 }

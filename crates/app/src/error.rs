@@ -38,6 +38,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Adds the errors of another check of the same form.
+    pub fn extend(&mut self, other: FieldErrors) {
+        self.0.extend(other.0);
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &FieldError> {
         self.0.iter()
     }

@@ -326,6 +326,32 @@ async fn demo_seed_creates_an_account_for_every_role() {
     for a in &accounts {
         let actor = w.sign_in(a.mobile, &a.password).await;
         assert_eq!(actor.role, a.role);
+        let query = app::applications::ListQuery::default();
+        match a.role {
+            // The sample orders: a draft, one to pay, one paid and waiting for 初审.
+            domain::account::Role::Reviewer => {
+                let queue = app::applications::queue(&w.app, &actor, &query)
+                    .await
+                    .unwrap();
+                assert_eq!(queue.total, 1);
+                assert_eq!(
+                    queue.items[0].status,
+                    domain::application::Status::AwaitingFirstReview
+                );
+            }
+            domain::account::Role::Applicant if actor.is_org_admin() => {
+                let list = app::applications::list(&w.app, &actor, &query)
+                    .await
+                    .unwrap();
+                let mut statuses: Vec<_> = list.items.iter().map(|s| s.status.as_str()).collect();
+                statuses.sort_unstable();
+                assert_eq!(
+                    statuses,
+                    ["awaiting_first_review", "awaiting_payment", "draft"]
+                );
+            }
+            _ => {}
+        }
     }
     assert!(!app::demo::is_empty(&w.app).await.unwrap());
 }

@@ -135,6 +135,8 @@ pub struct Page {
     pub status: u16,
     /// Where a redirect pointed, if the response was one.
     pub location: Option<String>,
+    pub content_type: Option<String>,
+    pub content_disposition: Option<String>,
     pub html: String,
 }
 
@@ -194,9 +196,18 @@ impl WebClient {
             .headers()
             .get("location")
             .map(|v| v.to_str().unwrap().to_owned());
+        let header = |name: &str| {
+            res.headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap_or_default().to_owned())
+        };
+        let content_type = header("content-type");
+        let content_disposition = header("content-disposition");
         Page {
             status,
             location,
+            content_type,
+            content_disposition,
             html: res.text().await.unwrap(),
         }
     }
@@ -238,6 +249,35 @@ impl WebClient {
             .http
             .post(format!("{}{action}", self.base))
             .form(&all)
+            .send()
+            .await
+            .unwrap();
+        Self::page(res).await
+    }
+
+    /// Posts a `multipart/form-data` form, as a form with file inputs is sent:
+    /// `files` are (field, file name, content).
+    pub async fn post_multipart(
+        &self,
+        action: &str,
+        csrf: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new().text("csrf", csrf.to_owned());
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (field, name, content) in files {
+            form = form.part(
+                field.to_string(),
+                reqwest::multipart::Part::bytes(content.to_vec()).file_name(name.to_string()),
+            );
+        }
+        let res = self
+            .http
+            .post(format!("{}{action}", self.base))
+            .multipart(form)
             .send()
             .await
             .unwrap();

@@ -48,6 +48,83 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for CsrfForm<T> {
     }
 }
 
+/// One file of a multipart form.
+pub struct Upload {
+    /// The form field's name.
+    pub field: String,
+    pub file_name: String,
+    pub content: Vec<u8>,
+}
+
+/// A `multipart/form-data` form (text fields and files) whose `csrf` field matches, as
+/// [`CsrfForm`] checks it. Empty file inputs (nothing chosen) are left out.
+pub struct CsrfMultipart {
+    pub fields: Vec<(String, String)>,
+    pub files: Vec<Upload>,
+}
+
+impl CsrfMultipart {
+    /// The text fields as a form struct (`serde(default)` structs of strings).
+    pub fn form<T: DeserializeOwned>(&self) -> Result<T, serde_urlencoded::de::Error> {
+        let encoded = serde_urlencoded::to_string(&self.fields)
+            .map_err(|e| serde::de::Error::custom(e.to_string()))?;
+        serde_urlencoded::from_str(&encoded)
+    }
+
+    pub fn text(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
+
+impl<S: Send + Sync> FromRequest<S> for CsrfMultipart {
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let visitor = req
+            .extensions()
+            .get::<Visitor>()
+            .cloned()
+            .ok_or_else(|| PageError::internal("visitor middleware missing"))?;
+        if req.method() != Method::POST {
+            return Err(PageError::bad_request(visitor.lang));
+        }
+        let bad = |e: &dyn std::fmt::Display| {
+            tracing::debug!(error = %e, "multipart form refused");
+            PageError::bad_request(visitor.lang)
+        };
+        let mut multipart = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|e| bad(&e))?;
+        let mut fields = Vec::new();
+        let mut files = Vec::new();
+        while let Some(field) = multipart.next_field().await.map_err(|e| bad(&e))? {
+            let name = field.name().unwrap_or_default().to_owned();
+            match field.file_name().map(str::to_owned) {
+                Some(file_name) => {
+                    let content = field.bytes().await.map_err(|e| bad(&e))?;
+                    if !(file_name.is_empty() && content.is_empty()) {
+                        files.push(Upload {
+                            field: name,
+                            file_name,
+                            content: content.to_vec(),
+                        });
+                    }
+                }
+                None => fields.push((name, field.text().await.map_err(|e| bad(&e))?)),
+            }
+        }
+        let form = CsrfMultipart { fields, files };
+        if !tokens_match(form.text("csrf"), visitor.csrf_token()) {
+            tracing::warn!("form refused: CSRF token missing or wrong");
+            return Err(PageError::csrf(visitor.lang));
+        }
+        Ok(form)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,9 @@ use tower_http::trace::TraceLayer;
 pub use api::ApiDoc;
 pub use i18n::{CATALOG, Catalog, Lang};
 
+/// The largest request body accepted anywhere: a form with several 10 MB documents.
+pub const MAX_BODY: usize = 48 * 1024 * 1024;
+
 /// Settings the web layer needs beyond the app.
 #[derive(Clone, Debug, Default)]
 pub struct WebConfig {
@@ -65,12 +68,10 @@ pub fn router(state: AppState) -> Router {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
-        // Bodies: 1 MB for every extractor, raised on the upload route only (a document
-        // may have 10 MB); the outer limit refuses anything larger before it is read.
+        // Bodies are read through extractors capped at 1 MB (`DefaultBodyLimit`); the
+        // routes that take uploads raise their own cap, up to this hard ceiling.
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            12 * 1024 * 1024,
-        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

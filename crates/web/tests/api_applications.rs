@@ -290,7 +290,7 @@ async fn an_order_goes_over_the_api_from_draft_to_awaiting_production() {
         [(
             "paper_received".into(),
             "review.paper_required".into(),
-            "终审通过前请确认已收到纸质材料".into()
+            "终审前请确认已收到纸质材料".into()
         )]
     );
     let (status, refused) = reviewer
@@ -620,7 +620,7 @@ async fn bad_uploads_are_refused_with_the_field_named_and_nothing_stored() {
             "big.pdf",
             just_over,
             "document.too_large",
-            "文件不能超过10 MB",
+            "文件超过10MB，请压缩后再上传",
         ),
         (
             "photo.pdf",

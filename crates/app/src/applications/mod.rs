@@ -20,7 +20,10 @@ pub use form::{ApplicationInput, chooses_delivery};
 pub use lifecycle::{StartInput, SubmitInput, save, start, submit, withdraw};
 pub use list::{ListQuery, ListView, SummaryView, export_csv, list, queue};
 pub use review::{ReviewDecision, ReviewInput, review};
-pub use view::{ApplicationView, DocumentView, EventView, RequirementView, StepView, view};
+pub use view::{
+    ApplicationView, DocumentView, EventView, RequirementView, ServicePointView, StepView,
+    service_points, view,
+};
 
 use domain::Fen;
 use domain::application::{Flow, Position, Procedure};
@@ -94,7 +97,7 @@ pub(crate) fn columns(flow: &Flow) -> FlowColumns {
 }
 
 /// A ticked checkbox or a yes in the API: "yes", "on", "true" or "1".
-pub(crate) fn ticked(s: &str) -> bool {
+pub fn ticked(s: &str) -> bool {
     matches!(s.trim(), "yes" | "on" | "true" | "1")
 }
 

@@ -254,3 +254,30 @@ pub async fn view(app: &App, actor: &Actor, id: ApplicationId) -> Result<Applica
         submitted_at: record.submitted_at,
     })
 }
+
+/// A 办理点 the applicant may choose for pickup or on-site business.
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ServicePointView {
+    pub id: String,
+    pub name: String,
+    pub address: String,
+    pub hours: String,
+    pub phone: String,
+}
+
+/// The active service points, for the form's 办理点 choice.
+pub async fn service_points(app: &App, actor: &Actor) -> Result<Vec<ServicePointView>, Error> {
+    authorize(actor, Action::Apply)?;
+    let mut conn = app.store.conn().await?;
+    Ok(config::active_service_points(&mut conn)
+        .await?
+        .into_iter()
+        .map(|p| ServicePointView {
+            id: p.id.to_text(),
+            name: p.name,
+            address: p.address,
+            hours: p.hours,
+            phone: p.phone,
+        })
+        .collect())
+}

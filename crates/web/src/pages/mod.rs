@@ -6,7 +6,9 @@ mod account;
 mod admin;
 mod dashboard;
 mod home;
+mod orders;
 mod organisation;
+mod queue;
 mod register;
 mod signin;
 
@@ -60,6 +62,34 @@ pub fn routes() -> Router<AppState> {
             get(account::password_form).post(account::password_submit),
         )
         .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/orders", get(orders::list))
+        .route(
+            "/orders/new",
+            get(orders::start_form).post(orders::start_submit),
+        )
+        .route("/orders/{id}", get(orders::show))
+        .route(
+            "/orders/{id}/edit",
+            get(orders::edit_form)
+                .post(orders::edit_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(crate::MAX_BODY)),
+        )
+        .route("/orders/{id}/status", get(orders::status))
+        .route("/orders/{id}/withdraw", post(orders::withdraw))
+        .route("/orders/{id}/pay", post(orders::pay))
+        .route(
+            "/orders/{id}/payment/refresh",
+            post(orders::refresh_payment),
+        )
+        .route("/orders/{id}/review", post(orders::review))
+        .route("/orders/{id}/documents/{doc}", get(orders::document))
+        .route("/orders/{id}/templates/{name}", get(orders::template))
+        .route("/queue", get(queue::queue))
+        .route("/queue/export.csv", get(queue::export))
+        .route(
+            "/sandbox/pay/{trade}",
+            get(queue::cashier).post(queue::cashier_confirm),
+        )
 }
 
 pub struct NavItem {
@@ -116,6 +146,12 @@ impl Page {
         CATALOG.tr(self.lang).get(key)
     }
 
+    /// The label of a value named by code: `label("status", "draft")` is 草稿.
+    pub fn label(&self, prefix: &str, code: &str) -> String {
+        let key = format!("{prefix}.{code}");
+        CATALOG.tr(self.lang).get(&key).to_owned()
+    }
+
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }
@@ -132,6 +168,13 @@ const NOTICES: &[&str] = &[
     "notice.password_changed",
     "notice.member_removed",
     "notice.change_password",
+    "notice.order_saved",
+    "notice.order_submitted",
+    "notice.order_withdrawn",
+    "notice.uploaded",
+    "notice.reviewed",
+    "notice.payment_pending",
+    "notice.payment_done",
 ];
 
 fn role_key(actor: &Actor) -> &'static str {
@@ -155,16 +198,22 @@ fn nav_for(actor: &Actor) -> Vec<NavItem> {
     }
     match actor.role {
         Role::Applicant => {
+            nav.push(item("/orders/new", "nav.new_order"));
+            nav.push(item("/orders", "nav.orders"));
             if actor.organisation().is_some() {
                 nav.push(item("/organisation", "nav.organisation"));
                 nav.push(item("/organisation/members", "nav.members"));
             }
         }
         Role::Admin => {
+            nav.push(item("/queue", "nav.queue"));
+            nav.push(item("/orders", "nav.orders"));
             nav.push(item("/admin/users", "nav.users"));
             nav.push(item("/organisations", "nav.organisations"));
         }
         Role::Reviewer | Role::Operator | Role::Finance => {
+            nav.push(item("/queue", "nav.queue"));
+            nav.push(item("/orders", "nav.orders"));
             nav.push(item("/organisations", "nav.organisations"));
         }
     }
