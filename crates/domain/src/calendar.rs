@@ -556,7 +556,10 @@ mod tests {
         assert_eq!(c.entered_days(2027).len(), 2);
         assert_eq!(c.entered_days(2026).len(), 3);
         let official = cal().official_days(2026);
-        assert_eq!(official.iter().filter(|x| !x.working).count(), 3 + 9 + 3 + 5 + 3 + 3 + 7);
+        assert_eq!(
+            official.iter().filter(|x| !x.working).count(),
+            3 + 9 + 3 + 5 + 3 + 3 + 7
+        );
         assert_eq!(official.iter().filter(|x| x.working).count(), 6);
         assert!(official.windows(2).all(|w| w[0].date < w[1].date));
         assert!(cal().official_days(2027).is_empty());

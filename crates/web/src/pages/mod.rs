@@ -4,6 +4,7 @@
 
 mod account;
 mod admin;
+mod admin_config;
 mod dashboard;
 mod home;
 mod organisation;
@@ -60,6 +61,7 @@ pub fn routes() -> Router<AppState> {
             get(account::password_form).post(account::password_submit),
         )
         .route("/admin/users", get(admin::users).post(admin::create_user))
+        .merge(admin_config::routes())
 }
 
 pub struct NavItem {
@@ -163,6 +165,9 @@ fn nav_for(actor: &Actor) -> Vec<NavItem> {
         Role::Admin => {
             nav.push(item("/admin/users", "nav.users"));
             nav.push(item("/organisations", "nav.organisations"));
+            for (href, label) in admin_config::NAV {
+                nav.push(item(href, label));
+            }
         }
         Role::Reviewer | Role::Operator | Role::Finance => {
             nav.push(item("/organisations", "nav.organisations"));
