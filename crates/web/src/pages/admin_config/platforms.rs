@@ -92,8 +92,8 @@ pub async fn create(
     }
 }
 
-fn parse_id(signed_in: &SignedIn, id: &str) -> Result<PlatformId, Response> {
-    PlatformId::parse(id).map_err(|_| PageError::not_found(signed_in.visitor.lang).into_response())
+fn parse_id(signed_in: &SignedIn, id: &str) -> Result<PlatformId, PageError> {
+    PlatformId::parse(id).map_err(|_| PageError::not_found(signed_in.visitor.lang))
 }
 
 pub async fn edit(
@@ -103,7 +103,7 @@ pub async fn edit(
 ) -> Response {
     let id = match parse_id(&signed_in, &id) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let SignedIn { actor, visitor } = &signed_in;
     match config::platform(&state.app, actor, id).await {
@@ -128,7 +128,7 @@ pub async fn save(
 ) -> Response {
     let id = match parse_id(&signed_in, &id) {
         Ok(id) => id,
-        Err(r) => return r,
+        Err(e) => return e.into_response(),
     };
     let SignedIn { actor, visitor } = &signed_in;
     match config::update_platform(&state.app, actor, id, &form).await {
