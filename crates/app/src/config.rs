@@ -110,7 +110,9 @@ pub async fn active_service_points(conn: &mut AnyConnection) -> Result<Vec<Servi
         .collect())
 }
 
-/// The working-day calendar: the official tables, with the days admins entered.
-pub async fn calendar(_conn: &mut AnyConnection) -> Result<WorkCalendar, Error> {
-    Ok(WorkCalendar::official())
+/// The working-day calendar: the official tables, with the days admins entered lying
+/// over them.
+pub async fn calendar(conn: &mut AnyConnection) -> Result<WorkCalendar, Error> {
+    let entered = store::config::calendar_days(conn).await?;
+    Ok(WorkCalendar::official().with_entered(entered))
 }

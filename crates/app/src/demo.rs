@@ -43,6 +43,21 @@ const ORG_MEMBER: (&str, &str) = ("13900000006", "经办人演示");
 const INDIVIDUAL: (&str, &str) = ("13900000007", "个人演示");
 /// A valid ID number for the demo individual (born 1990-01-01).
 const INDIVIDUAL_ID: &str = "110105199001010010";
+/// 办理点 for pickup and on-site business.
+const SERVICE_POINTS: [(&str, &str, &str, &str); 2] = [
+    (
+        "演示市政务服务中心CA窗口",
+        "演示市演示区市民大道100号政务服务中心二楼",
+        "工作日 9:00-12:00，13:30-17:00",
+        "0571-88880001",
+    ),
+    (
+        "演示市公共资源交易中心服务点",
+        "演示市演示区交易路8号一楼大厅",
+        "工作日 8:30-17:30",
+        "0571-88880002",
+    ),
+];
 /// The demo organisation's 经办人 on its orders.
 const DEMO_HANDLER_ID: &str = "110105198503150027";
 
@@ -77,6 +92,21 @@ pub async fn seed(app: &App) -> Result<Vec<DemoAccount>, Error> {
             name,
             password,
         });
+    }
+
+    for (name, address, hours, phone) in SERVICE_POINTS {
+        crate::admin::config::create_service_point(
+            app,
+            &system,
+            &crate::admin::config::ServicePointInput {
+                name: name.into(),
+                address: address.into(),
+                hours: hours.into(),
+                phone: phone.into(),
+                active: "yes".into(),
+            },
+        )
+        .await?;
     }
 
     let password = random::password(app.random.as_ref());

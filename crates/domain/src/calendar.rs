@@ -4,6 +4,13 @@
 //! One table per year, copied from that year's 国务院办公厅 notice. A year without a table
 //! counts Monday to Friday only; [`WorkCalendar::covers`] says which years are known, so
 //! the app can warn when the next year's notice has not been entered yet.
+//!
+//! Admins enter days of their own ([`WorkCalendar::with_entered`]): a holiday or a
+//! make-up working day for a year whose notice came after this build, or a correction.
+//! An entered day lies over the official table: it decides that date, whatever the table says.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use jiff::SignedDuration;
 use jiff::civil::{Date, Weekday};
@@ -108,28 +115,71 @@ fn is_weekday(date: Date) -> bool {
     !matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday)
 }
 
-/// The official working-day calendar of mainland China.
-#[derive(Clone, Copy, Debug)]
+/// One date that is not what Monday to Friday would make it (or is said to be anyway):
+/// a holiday (`working == false`) or a make-up working day (`working == true`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CalendarDay {
+    pub date: Date,
+    pub working: bool,
+    /// The holiday's name (`国庆节`); empty for make-up days in the official tables.
+    pub name: String,
+}
+
+/// An admin's day, as kept inside the calendar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Entered {
+    working: bool,
+    name: String,
+}
+
+/// The working-day calendar of mainland China: the official tables, and the days
+/// admins entered over them.
+#[derive(Clone, Debug)]
 pub struct WorkCalendar {
     years: &'static [YearTable],
+    entered: BTreeMap<Date, Entered>,
 }
 
 impl WorkCalendar {
     /// The calendar with every year whose State Council notice is in this crate.
     pub fn official() -> WorkCalendar {
-        WorkCalendar { years: OFFICIAL }
+        WorkCalendar {
+            years: OFFICIAL,
+            entered: BTreeMap::new(),
+        }
+    }
+
+    /// This calendar with `days` laid over it: each decides its date. A date given
+    /// twice keeps the last one.
+    pub fn with_entered(mut self, days: impl IntoIterator<Item = CalendarDay>) -> WorkCalendar {
+        for day in days {
+            self.entered.insert(
+                day.date,
+                Entered {
+                    working: day.working,
+                    name: day.name,
+                },
+            );
+        }
+        self
     }
 
     fn table(&self, year: i16) -> Option<&'static YearTable> {
         self.years.iter().find(|t| t.year == year)
     }
 
-    /// Whether `year` has a table; if not, its working days are just Monday to Friday.
+    /// Whether `year` has an official table or entered days; if neither, its working
+    /// days are just Monday to Friday.
     pub fn covers(&self, year: i16) -> bool {
+        self.table(year).is_some() || self.entered.keys().any(|d| d.year() == year)
+    }
+
+    /// Whether `year` has an official table in this crate (entered days aside).
+    pub fn officially_covers(&self, year: i16) -> bool {
         self.table(year).is_some()
     }
 
-    pub fn is_working_day(&self, date: Date) -> bool {
+    fn official_working_day(&self, date: Date) -> bool {
         match self.table(date.year()) {
             Some(t) if t.make_up_days.contains(&date) => true,
             Some(t) if t.holidays.iter().any(|h| h.first <= date && date <= h.last) => false,
@@ -137,8 +187,19 @@ impl WorkCalendar {
         }
     }
 
-    /// The name of the public holiday that `date` falls in (`国庆节`), if any.
-    pub fn holiday_name(&self, date: Date) -> Option<&'static str> {
+    pub fn is_working_day(&self, date: Date) -> bool {
+        match self.entered.get(&date) {
+            Some(e) => e.working,
+            None => self.official_working_day(date),
+        }
+    }
+
+    /// The name of the public holiday that `date` falls in (`国庆节`), if any. An entered
+    /// working day has none; an entered holiday has the name it was given.
+    pub fn holiday_name(&self, date: Date) -> Option<&str> {
+        if let Some(e) = self.entered.get(&date) {
+            return (!e.working).then_some(e.name.as_str());
+        }
         self.table(date.year())?
             .holidays
             .iter()
@@ -146,12 +207,55 @@ impl WorkCalendar {
             .map(|h| h.name)
     }
 
-    /// Every date a table mentions within `years`, each once (tests check the tables
-    /// have no overlaps), holidays and make-up days alike.
-    fn exceptions(&self, years: std::ops::RangeInclusive<i16>) -> impl Iterator<Item = Date> + '_ {
-        self.years
+    /// What the official table of `year` says, date by date: every holiday date and
+    /// make-up working day, in date order. Empty for a year without a table.
+    pub fn official_days(&self, year: i16) -> Vec<CalendarDay> {
+        let Some(t) = self.table(year) else {
+            return Vec::new();
+        };
+        let mut days: Vec<CalendarDay> = t
+            .holidays
             .iter()
-            .filter(move |t| years.contains(&t.year))
+            .flat_map(|h| {
+                h.first
+                    .series(jiff::Span::new().days(1))
+                    .take_while(move |day| *day <= h.last)
+                    .map(move |date| CalendarDay {
+                        date,
+                        working: false,
+                        name: h.name.to_owned(),
+                    })
+            })
+            .chain(t.make_up_days.iter().map(|date| CalendarDay {
+                date: *date,
+                working: true,
+                name: String::new(),
+            }))
+            .collect();
+        days.sort_by_key(|d| d.date);
+        days
+    }
+
+    /// The days admins entered in `year`, in date order.
+    pub fn entered_days(&self, year: i16) -> Vec<CalendarDay> {
+        self.entered
+            .iter()
+            .filter(|(date, _)| date.year() == year)
+            .map(|(date, e)| CalendarDay {
+                date: *date,
+                working: e.working,
+                name: e.name.clone(),
+            })
+            .collect()
+    }
+
+    /// Every date in `(a, b]` that may differ from Monday to Friday, each once: what the
+    /// tables mention (tests check they have no overlaps) unless entered, then the entered.
+    fn exceptions(&self, a: Date, b: Date) -> impl Iterator<Item = Date> + '_ {
+        let official = self
+            .years
+            .iter()
+            .filter(move |t| (a.year()..=b.year()).contains(&t.year))
             .flat_map(|t| {
                 let holidays = t.holidays.iter().flat_map(|h| {
                     h.first
@@ -160,6 +264,12 @@ impl WorkCalendar {
                 });
                 holidays.chain(t.make_up_days.iter().copied())
             })
+            .filter(move |day| a < *day && *day <= b && !self.entered.contains_key(day));
+        let entered = self
+            .entered
+            .range((Bound::Excluded(a), Bound::Included(b)))
+            .map(|(day, _)| *day);
+        official.chain(entered)
     }
 
     /// The number of working days in `(a, b]`: after `a`, up to and including `b`.
@@ -173,8 +283,7 @@ impl WorkCalendar {
         }
         let plain = weekdays_before(day_number(b) + 1) - weekdays_before(day_number(a) + 1);
         let adjustment: i64 = self
-            .exceptions(a.year()..=b.year())
-            .filter(|day| a < *day && *day <= b)
+            .exceptions(a, b)
             .map(|day| i64::from(self.is_working_day(day)) - i64::from(is_weekday(day)))
             .sum();
         plain + adjustment
@@ -264,7 +373,8 @@ mod tests {
                 assert_eq!(day.year(), t.year);
                 assert!(!is_weekday(*day), "make-up day {day} is not a weekend day");
             }
-            let mut days: Vec<Date> = cal().exceptions(t.year..=t.year).collect();
+            let before = d(t.year, 1, 1).yesterday().unwrap();
+            let mut days: Vec<Date> = cal().exceptions(before, d(t.year, 12, 31)).collect();
             let count = days.len();
             days.sort();
             days.dedup();
@@ -403,6 +513,68 @@ mod tests {
         assert_eq!(c.working_days_between(start, far), 1_000_000);
     }
 
+    fn entered(date: Date, working: bool, name: &str) -> CalendarDay {
+        CalendarDay {
+            date,
+            working,
+            name: name.to_owned(),
+        }
+    }
+
+    #[test]
+    fn entered_days_lie_over_the_official_table() {
+        let c = cal().with_entered([
+            // A year without a notice: 2027's 元旦 and a make-up Saturday.
+            entered(d(2027, 1, 1), false, "元旦"),
+            entered(d(2027, 1, 9), true, ""),
+            // Corrections of 2026: 8 October off as well, 10 October not worked after all.
+            entered(d(2026, 10, 8), false, "国庆节"),
+            entered(d(2026, 10, 10), false, "调整"),
+            // 1 October worked (a correction the other way).
+            entered(d(2026, 10, 1), true, ""),
+        ]);
+        assert!(!c.is_working_day(d(2027, 1, 1)));
+        assert_eq!(c.holiday_name(d(2027, 1, 1)), Some("元旦"));
+        assert!(c.is_working_day(d(2027, 1, 9)));
+        assert!(c.covers(2027));
+        assert!(!c.officially_covers(2027));
+        assert!(!c.is_working_day(d(2026, 10, 8)));
+        assert!(!c.is_working_day(d(2026, 10, 10)));
+        assert!(c.is_working_day(d(2026, 10, 1)));
+        assert_eq!(c.holiday_name(d(2026, 10, 1)), None);
+        assert_eq!(c.holiday_name(d(2026, 10, 2)), Some("国庆节"));
+        // 9 October is the first working day after 30 September now: 1 October is
+        // worked, so that comes first.
+        assert_eq!(c.add_working_days(d(2026, 9, 30), 1), d(2026, 10, 1));
+        assert_eq!(c.add_working_days(d(2026, 10, 1), 1), d(2026, 10, 9));
+        assert_eq!(c.add_working_days(d(2026, 10, 9), 1), d(2026, 10, 12));
+        assert_eq!(c.add_working_days(d(2026, 12, 31), 1), d(2027, 1, 4));
+        assert_eq!(c.add_working_days(d(2027, 1, 8), 1), d(2027, 1, 9));
+        // The official calendar is untouched.
+        assert_eq!(cal().add_working_days(d(2026, 9, 30), 1), d(2026, 10, 8));
+        // Each year's entries, and the table beside them.
+        assert_eq!(c.entered_days(2027).len(), 2);
+        assert_eq!(c.entered_days(2026).len(), 3);
+        let official = cal().official_days(2026);
+        assert_eq!(
+            official.iter().filter(|x| !x.working).count(),
+            3 + 9 + 3 + 5 + 3 + 3 + 7
+        );
+        assert_eq!(official.iter().filter(|x| x.working).count(), 6);
+        assert!(official.windows(2).all(|w| w[0].date < w[1].date));
+        assert!(cal().official_days(2027).is_empty());
+    }
+
+    #[test]
+    fn the_last_entry_for_a_date_wins() {
+        let c = cal().with_entered([
+            entered(d(2027, 3, 1), false, "a"),
+            entered(d(2027, 3, 1), true, ""),
+        ]);
+        assert!(c.is_working_day(d(2027, 3, 1)));
+        assert_eq!(c.entered_days(2027).len(), 1);
+    }
+
     fn date_near_the_tables() -> impl Strategy<Value = Date> {
         (0i64..5 * 365).prop_filter_map("representable", |n| plus_days(d(2023, 1, 1), n))
     }
@@ -457,6 +629,33 @@ mod tests {
                 .count();
             prop_assert_eq!(usize::try_from(c.working_days_between(start, end)).ok(), Some(by_hand));
             prop_assert_eq!(c.working_days_between(end, start), -c.working_days_between(start, end));
+        }
+
+        #[test]
+        fn entered_days_keep_counting_exact(
+            days in proptest::collection::vec((date_near_the_tables(), any::<bool>()), 0..12),
+            start in date_near_the_tables(),
+            len in 0i64..120,
+            n in 1u32..200,
+        ) {
+            let c = cal().with_entered(days.iter().map(|(date, working)| CalendarDay {
+                date: *date,
+                working: *working,
+                name: String::new(),
+            }));
+            for (date, _) in &days {
+                let last = days.iter().rev().find(|(d, _)| d == date).map(|(_, w)| *w);
+                prop_assert_eq!(Some(c.is_working_day(*date)), last);
+            }
+            let end = plus_days(start, len).unwrap_or(start);
+            let by_hand = (1..=len)
+                .filter_map(|k| plus_days(start, k))
+                .filter(|x| c.is_working_day(*x))
+                .count();
+            prop_assert_eq!(usize::try_from(c.working_days_between(start, end)).ok(), Some(by_hand));
+            let due = c.add_working_days(start, n);
+            prop_assert!(c.is_working_day(due));
+            prop_assert_eq!(c.working_days_between(start, due), i64::from(n));
         }
 
         #[test]

@@ -12,6 +12,10 @@ pub enum Conflict {
     /// The application already has an open payment (when opening one) or a paid
     /// one (when recording one): `payments_one_pending`, `payments_one_paid`.
     Payment,
+    /// Another service point (办理点) has this name.
+    ServicePointName,
+    /// Another linked platform (关联平台) has this name.
+    PlatformName,
 }
 
 impl fmt::Display for Conflict {
@@ -49,6 +53,16 @@ const CONFLICTS: &[(&str, &str, Conflict)] = &[
         "payments_one_paid",
         "payments.application_id",
         Conflict::Payment,
+    ),
+    (
+        "service_points_name_key",
+        "service_points.name",
+        Conflict::ServicePointName,
+    ),
+    (
+        "linked_platforms_name_key",
+        "linked_platforms.name",
+        Conflict::PlatformName,
     ),
 ];
 

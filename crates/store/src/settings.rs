@@ -28,3 +28,25 @@ pub async fn get_or_insert(
         .await?
         .ok_or_else(|| StoreError::Corrupt(format!("setting {key} vanished")))
 }
+
+/// Sets `key` to `value`, replacing what it held.
+pub async fn set(conn: &mut AnyConnection, key: &str, value: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO settings (key, value) VALUES ($1, $2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key)
+    .bind(value)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes `key`, so that its default holds again; whether it had a value.
+pub async fn delete(conn: &mut AnyConnection, key: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM settings WHERE key = $1")
+        .bind(key)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

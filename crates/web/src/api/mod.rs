@@ -7,6 +7,7 @@
 
 mod accounts;
 mod admin;
+mod admin_config;
 mod applications;
 mod organisations;
 
@@ -81,6 +82,58 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/applications/{id}/review", post(applications::review))
         .route("/queue", get(applications::queue))
+        .route(
+            "/admin/settings",
+            get(admin_config::settings).put(admin_config::update_settings),
+        )
+        .route(
+            "/admin/settings/{name}",
+            delete(admin_config::reset_setting),
+        )
+        .route("/admin/fees", get(admin_config::fees))
+        .route(
+            "/admin/fees/{kind}/{cert_type}/{channel}",
+            put(admin_config::set_price).delete(admin_config::reset_price),
+        )
+        .route("/admin/procedures", get(admin_config::procedures))
+        .route(
+            "/admin/procedures/{kind}/{channel}",
+            get(admin_config::procedure)
+                .put(admin_config::set_procedure)
+                .delete(admin_config::reset_procedure),
+        )
+        .route("/admin/documents", get(admin_config::document_sets))
+        .route(
+            "/admin/documents/{kind}/{cert_type}",
+            get(admin_config::document_set)
+                .put(admin_config::set_documents)
+                .delete(admin_config::reset_documents),
+        )
+        .route(
+            "/admin/service-points",
+            get(admin_config::service_points).post(admin_config::create_service_point),
+        )
+        .route(
+            "/admin/service-points/{id}",
+            get(admin_config::service_point).put(admin_config::update_service_point),
+        )
+        .route(
+            "/admin/service-points/{id}/deactivate",
+            post(admin_config::deactivate_service_point),
+        )
+        .route(
+            "/admin/platforms",
+            get(admin_config::platforms).post(admin_config::create_platform),
+        )
+        .route(
+            "/admin/platforms/{id}",
+            get(admin_config::platform).put(admin_config::update_platform),
+        )
+        .route("/admin/holidays", get(admin_config::holidays))
+        .route(
+            "/admin/holidays/{date}",
+            put(admin_config::set_day).delete(admin_config::delete_day),
+        )
         .layer(axum::middleware::from_fn(csrf_guard))
 }
 
@@ -207,6 +260,32 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         applications::queue,
         applications::review,
         applications::export_csv,
+        admin_config::settings,
+        admin_config::update_settings,
+        admin_config::reset_setting,
+        admin_config::fees,
+        admin_config::set_price,
+        admin_config::reset_price,
+        admin_config::procedures,
+        admin_config::procedure,
+        admin_config::set_procedure,
+        admin_config::reset_procedure,
+        admin_config::document_sets,
+        admin_config::document_set,
+        admin_config::set_documents,
+        admin_config::reset_documents,
+        admin_config::service_points,
+        admin_config::service_point,
+        admin_config::create_service_point,
+        admin_config::update_service_point,
+        admin_config::deactivate_service_point,
+        admin_config::platforms,
+        admin_config::platform,
+        admin_config::create_platform,
+        admin_config::update_platform,
+        admin_config::holidays,
+        admin_config::set_day,
+        admin_config::delete_day,
     ),
     modifiers(&BearerAuth),
     tags((name = "accounts"), (name = "organisations"), (name = "admin"),

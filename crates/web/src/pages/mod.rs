@@ -4,6 +4,7 @@
 
 mod account;
 mod admin;
+mod admin_config;
 mod dashboard;
 mod home;
 mod orders;
@@ -90,6 +91,7 @@ pub fn routes() -> Router<AppState> {
             "/sandbox/pay/{trade}",
             get(queue::cashier).post(queue::cashier_confirm),
         )
+        .merge(admin_config::routes())
 }
 
 pub struct NavItem {
@@ -210,6 +212,9 @@ fn nav_for(actor: &Actor) -> Vec<NavItem> {
             nav.push(item("/orders", "nav.orders"));
             nav.push(item("/admin/users", "nav.users"));
             nav.push(item("/organisations", "nav.organisations"));
+            // One entry for configuration: its overview links every admin page.
+            let (href, label) = admin_config::NAV[0];
+            nav.push(item(href, label));
         }
         Role::Reviewer | Role::Operator | Role::Finance => {
             nav.push(item("/queue", "nav.queue"));
