@@ -7,6 +7,7 @@
 
 mod accounts;
 mod admin;
+mod notifications;
 mod organisations;
 
 use axum::extract::{FromRequestParts, Request};
@@ -52,6 +53,9 @@ pub fn routes() -> Router<AppState> {
             delete(organisations::remove_member),
         )
         .route("/admin/users", get(admin::list).post(admin::create))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/read", post(notifications::mark_all_read))
+        .route("/admin/outbox", get(notifications::outbox))
         .layer(axum::middleware::from_fn(csrf_guard))
 }
 
@@ -164,9 +168,12 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         organisations::remove_member,
         admin::list,
         admin::create,
+        notifications::list,
+        notifications::mark_all_read,
+        notifications::outbox,
     ),
     modifiers(&BearerAuth),
-    tags((name = "accounts"), (name = "organisations"), (name = "admin"))
+    tags((name = "accounts"), (name = "organisations"), (name = "admin"), (name = "notifications"))
 )]
 pub struct ApiDoc;
 

@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod dashboard;
 mod home;
+mod notifications;
 mod organisation;
 mod register;
 mod signin;
@@ -60,6 +61,9 @@ pub fn routes() -> Router<AppState> {
             get(account::password_form).post(account::password_submit),
         )
         .route("/admin/users", get(admin::users).post(admin::create_user))
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/read", post(notifications::mark_all_read))
+        .route("/admin/outbox", get(notifications::outbox))
 }
 
 pub struct NavItem {
@@ -76,6 +80,8 @@ pub struct Page {
     pub role_key: Option<&'static str>,
     pub csrf: String,
     pub notice: Option<&'static str>,
+    /// Unread notifications, shown in the header for signed-in people.
+    pub unread: Option<u64>,
 }
 
 impl Page {
@@ -90,6 +96,7 @@ impl Page {
             role_key: actor.map(role_key),
             csrf: visitor.csrf_token().to_owned(),
             notice: None,
+            unread: visitor.unread,
         }
     }
 
@@ -103,6 +110,7 @@ impl Page {
             role_key: None,
             csrf: String::new(),
             notice: None,
+            unread: None,
         }
     }
 
@@ -132,6 +140,7 @@ const NOTICES: &[&str] = &[
     "notice.password_changed",
     "notice.member_removed",
     "notice.change_password",
+    "notice.notifications_read",
 ];
 
 fn role_key(actor: &Actor) -> &'static str {
@@ -162,6 +171,7 @@ fn nav_for(actor: &Actor) -> Vec<NavItem> {
         }
         Role::Admin => {
             nav.push(item("/admin/users", "nav.users"));
+            nav.push(item("/admin/outbox", "nav.outbox"));
             nav.push(item("/organisations", "nav.organisations"));
         }
         Role::Reviewer | Role::Operator | Role::Finance => {
