@@ -109,7 +109,11 @@ enum Outcome {
     Lost,
 }
 
-async fn record(app: &App, mail: &Claimed, result: Result<(), MailError>) -> Result<Outcome, Error> {
+async fn record(
+    app: &App,
+    mail: &Claimed,
+    result: Result<(), MailError>,
+) -> Result<Outcome, Error> {
     let now = app.now();
     let mut conn = app.store.conn().await?;
     let (recorded, outcome) = match result {
@@ -134,8 +138,7 @@ async fn record(app: &App, mail: &Claimed, result: Result<(), MailError>) -> Res
         Err(e) => {
             let wait = backoff(mail.attempts);
             tracing::info!(mail = %mail.id, attempts = mail.attempts, kind = kind(&e), retry_in_secs = wait.as_secs(), "mail not sent; will retry");
-            let ok =
-                store::outbox::reschedule(&mut conn, mail, now + wait, &e.to_string()).await?;
+            let ok = store::outbox::reschedule(&mut conn, mail, now + wait, &e.to_string()).await?;
             (ok, Outcome::Retried)
         }
     };
@@ -179,7 +182,13 @@ pub async fn run_sender(
                 Ok(d) if d.claimed() >= BATCH => continue,
                 Ok(d) => {
                     if d.claimed() > 0 {
-                        tracing::debug!(sent = d.sent, retried = d.retried, failed = d.failed, lost = d.lost, "outbox round");
+                        tracing::debug!(
+                            sent = d.sent,
+                            retried = d.retried,
+                            failed = d.failed,
+                            lost = d.lost,
+                            "outbox round"
+                        );
                     }
                     break;
                 }

@@ -129,7 +129,10 @@ async fn racing_senders_deliver_each_mail_once() {
     assert_eq!(received.len(), 12, "{subjects:?}");
     for order in &orders {
         assert_eq!(
-            subjects.iter().filter(|s| s.contains(order.as_str())).count(),
+            subjects
+                .iter()
+                .filter(|s| s.contains(order.as_str()))
+                .count(),
             1,
             "{order} in {subjects:?}"
         );
@@ -253,14 +256,16 @@ async fn a_transient_failure_is_retried_after_a_growing_backoff() {
         outbox::deliver_due(&w.app, &mailer).await.unwrap(),
         Delivery::default()
     );
-    w.clock.advance(outbox::backoff(1) + SignedDuration::from_secs(1));
+    w.clock
+        .advance(outbox::backoff(1) + SignedDuration::from_secs(1));
     let done = outbox::deliver_due(&w.app, &mailer).await.unwrap();
     assert_eq!(done.retried, 1, "tried again, still busy");
     assert_eq!(outbox_of(&w, &admin, "pending").await[0].attempts, 2);
 
     // The server recovers: the next attempt delivers.
     server.set_behaviour(Behaviour::default());
-    w.clock.advance(outbox::backoff(2) + SignedDuration::from_secs(1));
+    w.clock
+        .advance(outbox::backoff(2) + SignedDuration::from_secs(1));
     let done = outbox::deliver_due(&w.app, &mailer).await.unwrap();
     assert_eq!(done.sent, 1);
     assert_eq!(server.take_all().len(), 1);
@@ -284,7 +289,8 @@ async fn attempts_are_bounded() {
     for attempt in 1..=MAX_ATTEMPTS {
         let done = outbox::deliver_due(&w.app, &mailer).await.unwrap();
         assert_eq!(done.claimed(), 1, "attempt {attempt}");
-        w.clock.advance(outbox::MAX_BACKOFF + SignedDuration::from_secs(1));
+        w.clock
+            .advance(outbox::MAX_BACKOFF + SignedDuration::from_secs(1));
     }
     let failed = outbox_of(&w, &admin, "failed").await;
     assert_eq!(failed.len(), 1);
@@ -341,10 +347,7 @@ async fn only_admins_read_the_outbox() {
         w.staff(10, "finance").await,
     ] {
         assert!(
-            matches!(
-                outbox::list(&w.app, &who, "").await,
-                Err(Error::Forbidden)
-            ),
+            matches!(outbox::list(&w.app, &who, "").await, Err(Error::Forbidden)),
             "{:?}",
             who.role
         );

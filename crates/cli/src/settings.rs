@@ -130,9 +130,9 @@ impl SmtpSection {
             (Some(_), None) => anyhow::bail!(
                 "setting smtp.username is set without a password (smtp.password, smtp.password_file or CERTDESK_SMTP__PASSWORD)"
             ),
-            (None, Some(_)) => anyhow::bail!(
-                "a password is set for SMTP without setting smtp.username"
-            ),
+            (None, Some(_)) => {
+                anyhow::bail!("a password is set for SMTP without setting smtp.username")
+            }
             _ => {}
         }
         if self.timeout_secs == Some(0) {
@@ -391,15 +391,61 @@ mod tests {
         };
         assert!(good.mailer().is_ok());
         let cases = [
-            (SmtpSection { host: None, ..good.clone() }, "smtp.host"),
-            (SmtpSection { from: Some(" ".into()), ..good.clone() }, "smtp.from"),
-            (SmtpSection { from: Some("noreply".into()), ..good.clone() }, "smtp.from"),
-            (SmtpSection { username: Some("u".into()), ..good.clone() }, "smtp.username"),
-            (SmtpSection { password: Some("p".into()), ..good.clone() }, "smtp.username"),
-            (SmtpSection { timeout_secs: Some(0), ..good.clone() }, "smtp.timeout_secs"),
-            (SmtpSection { interval_secs: Some(0), ..good.clone() }, "smtp.interval_secs"),
             (
-                SmtpSection { password_file: Some("/nonexistent/pw".into()), username: Some("u".into()), ..good.clone() },
+                SmtpSection {
+                    host: None,
+                    ..good.clone()
+                },
+                "smtp.host",
+            ),
+            (
+                SmtpSection {
+                    from: Some(" ".into()),
+                    ..good.clone()
+                },
+                "smtp.from",
+            ),
+            (
+                SmtpSection {
+                    from: Some("noreply".into()),
+                    ..good.clone()
+                },
+                "smtp.from",
+            ),
+            (
+                SmtpSection {
+                    username: Some("u".into()),
+                    ..good.clone()
+                },
+                "smtp.username",
+            ),
+            (
+                SmtpSection {
+                    password: Some("p".into()),
+                    ..good.clone()
+                },
+                "smtp.username",
+            ),
+            (
+                SmtpSection {
+                    timeout_secs: Some(0),
+                    ..good.clone()
+                },
+                "smtp.timeout_secs",
+            ),
+            (
+                SmtpSection {
+                    interval_secs: Some(0),
+                    ..good.clone()
+                },
+                "smtp.interval_secs",
+            ),
+            (
+                SmtpSection {
+                    password_file: Some("/nonexistent/pw".into()),
+                    username: Some("u".into()),
+                    ..good.clone()
+                },
                 "smtp.password_file",
             ),
         ];

@@ -242,8 +242,7 @@ impl Session {
                 "RCPT" => {
                     if mail_from.is_none() {
                         self.reply("503 5.5.1 need MAIL first").await?;
-                    } else if let Some(reply) =
-                        self.behaviour.rcpt_reply_for(&angle_address(&line))
+                    } else if let Some(reply) = self.behaviour.rcpt_reply_for(&angle_address(&line))
                     {
                         self.reply(reply).await?;
                     } else {

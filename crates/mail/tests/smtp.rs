@@ -8,7 +8,6 @@ use mail::testing::{Behaviour, Parsed, TestServer};
 use mail::{AddressRole, MailError, Message, Security, SmtpMailer, SmtpSettings};
 use tokio::net::TcpListener;
 
-
 fn message(to: &str, subject: &str, body: &str) -> Message {
     Message {
         to: to.into(),

@@ -250,7 +250,8 @@ pub async fn list_recent(
     status: Option<MailStatus>,
     limit: u32,
 ) -> Result<Vec<OutboxMail>, StoreError> {
-    let columns = "id, at, to_address, subject, body, status, attempts, lease_until, last_error, sent_at";
+    let columns =
+        "id, at, to_address, subject, body, status, attempts, lease_until, last_error, sent_at";
     let rows: Vec<Row> = match status {
         Some(s) => {
             sqlx::query_as(&format!(

@@ -102,10 +102,7 @@ async fn the_header_counts_unread_and_mark_all_read_clears_it() {
         .post_with_csrf("/notifications/read", "forged", &[])
         .await;
     assert_eq!(forged.status, 403);
-    assert_eq!(
-        header_count(&web.visit("/dashboard").await.html),
-        Some(1)
-    );
+    assert_eq!(header_count(&web.visit("/dashboard").await.html), Some(1));
 }
 
 #[tokio::test]

@@ -39,7 +39,10 @@ pub async fn list(
 /// 全部标为已读: marks all one's notifications as read.
 #[utoipa::path(post, path = "/api/v1/notifications/read", tag = "notifications", security(("bearer" = [])),
     responses((status = 204), (status = 401, body = ApiErrorBody)))]
-pub async fn mark_all_read(State(state): State<AppState>, api: Api) -> Result<StatusCode, ApiError> {
+pub async fn mark_all_read(
+    State(state): State<AppState>,
+    api: Api,
+) -> Result<StatusCode, ApiError> {
     let actor = api.actor()?;
     notifications::mark_all_read(&state.app, actor)
         .await
