@@ -15,6 +15,7 @@ mod error;
 pub mod housekeeping;
 pub mod notifications;
 pub mod organisations;
+pub mod outbox;
 mod passwords;
 pub mod payments;
 pub mod random;

@@ -211,6 +211,8 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
 }
 
 async fn serve(settings: Settings) -> Result<()> {
+    // Checked before anything starts, so a mistake is reported at once.
+    let smtp = settings.smtp.as_ref().map(|s| s.mailer()).transpose()?;
     std::fs::create_dir_all(&settings.data_dir).with_context(|| {
         format!(
             "creating the data directory {}",
@@ -229,6 +231,26 @@ async fn serve(settings: Settings) -> Result<()> {
         tracing::warn!(error = %e, "demo data not seeded");
     }
     spawn_housekeeping(app.clone());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let sender = match smtp {
+        Some(smtp) => {
+            println!("e-mail is sent through {}", smtp.server);
+            let mut stopped = stopped;
+            Some(tokio::spawn(app::outbox::run_sender(
+                app.clone(),
+                smtp.mailer,
+                smtp.interval,
+                async move {
+                    // A dropped sender (the server ended) stops it too.
+                    let _ = stopped.wait_for(|s| *s).await;
+                },
+            )))
+        }
+        None => {
+            println!("no [smtp] settings: e-mails stay in the outbox for admins (/admin/outbox)");
+            None
+        }
+    };
     let state = web::AppState::new(
         app,
         web::WebConfig {
@@ -244,11 +266,21 @@ async fn serve(settings: Settings) -> Result<()> {
         settings.database_url_for_display()
     );
     axum::serve(listener, web::router(state))
-        .with_graceful_shutdown(async {
+        .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
+            let _ = stop.send(true);
         })
         .await
         .context("serving")?;
+    if let Some(sender) = sender {
+        // The round in progress is finished; a mail cut off later is retried after its lease.
+        if tokio::time::timeout(Duration::from_secs(30), sender)
+            .await
+            .is_err()
+        {
+            tracing::warn!("outbox sender did not stop within 30 s");
+        }
+    }
     store.close().await;
     Ok(())
 }

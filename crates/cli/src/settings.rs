@@ -1,6 +1,8 @@
 //! Settings: defaults ← certdesk.toml ← CERTDESK_* environment ← flags.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use figment::Figment;
@@ -40,6 +42,127 @@ pub struct Settings {
     /// Where uploaded documents go [default: a `blobs` folder in the data dir].
     #[serde(default, skip_serializing)]
     pub blobs: Option<blobs::BlobSettings>,
+    /// Outgoing e-mail. Without it, e-mails stay in the outbox for admins to read.
+    #[serde(default, skip_serializing)]
+    pub smtp: Option<SmtpSection>,
+}
+
+/// The `[smtp]` section, as written; [`SmtpSection::mailer`] checks it.
+///
+/// The password may come from the file, from `CERTDESK_SMTP__PASSWORD`, or from
+/// `password_file` (a file holding only the password, e.g. a container secret).
+#[derive(Clone, Default, Deserialize)]
+pub struct SmtpSection {
+    pub host: Option<String>,
+    /// Default: 465 with `tls`, 587 with `starttls`, 25 with `none`.
+    pub port: Option<u16>,
+    /// `starttls` (the default), `tls` or `none`.
+    pub security: Option<mail::Security>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub password_file: Option<PathBuf>,
+    /// The sender: `certdesk <noreply@example.cn>`.
+    pub from: Option<String>,
+    /// Bounds connecting and each message's exchange [default: 10].
+    pub timeout_secs: Option<u64>,
+    /// How often the outbox is looked at [default: 10].
+    pub interval_secs: Option<u64>,
+}
+
+impl fmt::Debug for SmtpSection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpSection")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("password_file", &self.password_file)
+            .field("from", &self.from)
+            .field("timeout_secs", &self.timeout_secs)
+            .field("interval_secs", &self.interval_secs)
+            .finish()
+    }
+}
+
+/// A checked `[smtp]` section: the mailer and how often the outbox is looked at.
+pub struct Smtp {
+    pub mailer: mail::SmtpMailer,
+    pub interval: Duration,
+    /// Where mail goes, for the start-up message (no password).
+    pub server: String,
+}
+
+impl SmtpSection {
+    /// Checks the section; every message names the setting at fault.
+    pub fn mailer(&self) -> Result<Smtp> {
+        let required = |value: &Option<String>, name: &str| -> Result<String> {
+            match value.as_deref().map(str::trim) {
+                Some(v) if !v.is_empty() => Ok(v.to_owned()),
+                _ => anyhow::bail!(
+                    "setting smtp.{name} is required when [smtp] is set (or CERTDESK_SMTP__{} in the environment)",
+                    name.to_ascii_uppercase()
+                ),
+            }
+        };
+        let host = required(&self.host, "host")?;
+        let from = required(&self.from, "from")?;
+        let security = self.security.unwrap_or(mail::Security::StartTls);
+        let port = self.port.unwrap_or(match security {
+            mail::Security::Tls => 465,
+            mail::Security::StartTls => 587,
+            mail::Security::None => 25,
+        });
+        let password = match (&self.password, &self.password_file) {
+            (Some(_), Some(_)) => anyhow::bail!(
+                "settings smtp.password and smtp.password_file are both set: keep one"
+            ),
+            (Some(p), None) => Some(p.clone()),
+            (None, Some(file)) => {
+                let text = std::fs::read_to_string(file).with_context(|| {
+                    format!("reading setting smtp.password_file ({})", file.display())
+                })?;
+                Some(text.trim_end_matches(['\r', '\n']).to_owned())
+            }
+            (None, None) => None,
+        };
+        match (&self.username, &password) {
+            (Some(_), None) => anyhow::bail!(
+                "setting smtp.username is set without a password (smtp.password, smtp.password_file or CERTDESK_SMTP__PASSWORD)"
+            ),
+            (None, Some(_)) => {
+                anyhow::bail!("a password is set for SMTP without setting smtp.username")
+            }
+            _ => {}
+        }
+        if self.timeout_secs == Some(0) {
+            anyhow::bail!("setting smtp.timeout_secs must be at least 1");
+        }
+        let interval_secs = self.interval_secs.unwrap_or(10);
+        if interval_secs == 0 {
+            anyhow::bail!("setting smtp.interval_secs must be at least 1");
+        }
+        let settings = mail::SmtpSettings {
+            host: host.clone(),
+            port,
+            security,
+            username: self.username.clone(),
+            password,
+            from,
+            timeout_secs: self.timeout_secs.unwrap_or(10),
+        };
+        let mailer = mail::SmtpMailer::new(&settings).map_err(|e| match e {
+            mail::MailError::InvalidAddress { reason, .. } => {
+                anyhow::anyhow!("setting smtp.from is not an e-mail address: {reason}")
+            }
+            other => anyhow::anyhow!("settings [smtp] (smtp.host, smtp.security): {other}"),
+        })?;
+        Ok(Smtp {
+            mailer,
+            interval: Duration::from_secs(interval_secs),
+            server: format!("{host}:{port}"),
+        })
+    }
 }
 
 impl Default for Settings {
@@ -51,6 +174,7 @@ impl Default for Settings {
             public_url: None,
             demo: true,
             blobs: None,
+            smtp: None,
         }
     }
 }
@@ -80,7 +204,8 @@ impl Settings {
         }
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(&file))
-            .merge(Env::prefixed("CERTDESK_").ignore(&["config"]))
+            // `__` nests: CERTDESK_SMTP__PASSWORD is smtp.password.
+            .merge(Env::prefixed("CERTDESK_").split("__").ignore(&["config"]))
             .merge(Serialized::defaults(Overrides {
                 listen: flags.listen.clone(),
                 data_dir: flags.data_dir.clone(),
@@ -204,6 +329,130 @@ mod tests {
             assert!(s.demo);
             Ok(())
         });
+    }
+
+    #[test]
+    fn smtp_is_off_unless_configured() {
+        figment::Jail::expect_with(|_| {
+            let s = Settings::load(&Flags::default()).map_err(|e| e.to_string())?;
+            assert!(s.smtp.is_none());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn smtp_password_comes_from_the_environment_and_ports_follow_security() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "certdesk.toml",
+                "[smtp]\nhost = \"smtp.example.cn\"\nsecurity = \"tls\"\nusername = \"noreply@example.cn\"\nfrom = \"certdesk <noreply@example.cn>\"\n",
+            )?;
+            jail.set_env("CERTDESK_SMTP__PASSWORD", "hunter2");
+            let s = Settings::load(&Flags::default()).map_err(|e| e.to_string())?;
+            let section = s.smtp.clone().expect("an [smtp] section");
+            assert_eq!(section.password.as_deref(), Some("hunter2"));
+            assert!(!format!("{s:?}").contains("hunter2"), "{s:?}");
+            let smtp = section.mailer().map_err(|e| e.to_string())?;
+            assert_eq!(smtp.server, "smtp.example.cn:465");
+            assert_eq!(smtp.interval, Duration::from_secs(10));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn smtp_password_file_is_read_and_cannot_double_the_password() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("smtp-password", "s3cret\n")?;
+            jail.create_file(
+                "certdesk.toml",
+                "[smtp]\nhost = \"smtp.example.cn\"\nusername = \"u\"\npassword_file = \"smtp-password\"\nfrom = \"noreply@example.cn\"\n",
+            )?;
+            let s = Settings::load(&Flags::default()).map_err(|e| e.to_string())?;
+            let section = s.smtp.expect("an [smtp] section");
+            let smtp = section.mailer().map_err(|e| e.to_string())?;
+            assert_eq!(smtp.server, "smtp.example.cn:587");
+
+            let both = SmtpSection {
+                password: Some("x".into()),
+                ..section
+            };
+            let err = both.mailer().err().expect("refused").to_string();
+            assert!(err.contains("smtp.password_file"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn smtp_mistakes_name_the_setting() {
+        let good = SmtpSection {
+            host: Some("smtp.example.cn".into()),
+            from: Some("noreply@example.cn".into()),
+            ..SmtpSection::default()
+        };
+        assert!(good.mailer().is_ok());
+        let cases = [
+            (
+                SmtpSection {
+                    host: None,
+                    ..good.clone()
+                },
+                "smtp.host",
+            ),
+            (
+                SmtpSection {
+                    from: Some(" ".into()),
+                    ..good.clone()
+                },
+                "smtp.from",
+            ),
+            (
+                SmtpSection {
+                    from: Some("noreply".into()),
+                    ..good.clone()
+                },
+                "smtp.from",
+            ),
+            (
+                SmtpSection {
+                    username: Some("u".into()),
+                    ..good.clone()
+                },
+                "smtp.username",
+            ),
+            (
+                SmtpSection {
+                    password: Some("p".into()),
+                    ..good.clone()
+                },
+                "smtp.username",
+            ),
+            (
+                SmtpSection {
+                    timeout_secs: Some(0),
+                    ..good.clone()
+                },
+                "smtp.timeout_secs",
+            ),
+            (
+                SmtpSection {
+                    interval_secs: Some(0),
+                    ..good.clone()
+                },
+                "smtp.interval_secs",
+            ),
+            (
+                SmtpSection {
+                    password_file: Some("/nonexistent/pw".into()),
+                    username: Some("u".into()),
+                    ..good.clone()
+                },
+                "smtp.password_file",
+            ),
+        ];
+        for (section, setting) in cases {
+            let err = section.mailer().err().expect(setting).to_string();
+            assert!(err.contains(setting), "{setting}: {err}");
+        }
     }
 
     #[test]

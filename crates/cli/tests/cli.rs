@@ -182,3 +182,86 @@ async fn serve_starts_a_working_demo() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[tokio::test]
+async fn a_mistake_in_smtp_stops_serve_naming_the_setting() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("certdesk.toml");
+    std::fs::write(&config, "[smtp]\nhost = \"smtp.example.cn\"\n").unwrap();
+    let out = certdesk(&db, dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("CERTDESK_SMTP__PASSWORD")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("smtp.from"), "{stderr}");
+}
+
+#[tokio::test]
+async fn serve_with_smtp_sends_the_outbox() {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = db.store().await;
+    store.migrate().await.unwrap();
+    {
+        let mut conn = store.conn().await.unwrap();
+        store::notifications::enqueue_mail(
+            &mut conn,
+            jiff::Timestamp::now(),
+            "zhangsan@example.cn",
+            "【CA证书办理】订单 CA20261121000001 待初审",
+            "您好",
+        )
+        .await
+        .unwrap();
+    }
+    let mut server = mail::testing::TestServer::start(mail::testing::Behaviour::default()).await;
+    let config = dir.path().join("certdesk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "demo = false\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\nfrom = \"certdesk <noreply@example.cn>\"\ninterval_secs = 1\n",
+            server.port
+        ),
+    )
+    .unwrap();
+    let mut child = certdesk(&db, dir.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env_remove("CERTDESK_SMTP__PASSWORD")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut received = Vec::new();
+    for _ in 0..300 {
+        received.extend(server.take_all());
+        if !received.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(received.len(), 1, "the queued mail was sent");
+    assert_eq!(received[0].rcpt_to, vec!["zhangsan@example.cn".to_string()]);
+    // The server took the message before answering; the sender records it after.
+    let mut sent = Vec::new();
+    for _ in 0..100 {
+        let mut conn = store.conn().await.unwrap();
+        sent = store::outbox::list_recent(&mut conn, Some(store::outbox::MailStatus::Sent), 10)
+            .await
+            .unwrap();
+        if !sent.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(sent.len(), 1, "recorded as sent");
+    assert!(server.take_all().is_empty(), "sent once");
+}

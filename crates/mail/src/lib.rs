@@ -13,6 +13,8 @@
 mod error;
 mod mailer;
 mod settings;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{AddressRole, MailError};
 pub use mailer::{Message, SmtpMailer};

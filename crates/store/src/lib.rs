@@ -20,6 +20,7 @@ pub mod individuals;
 pub mod memberships;
 pub mod notifications;
 pub mod organisations;
+pub mod outbox;
 pub mod payments;
 pub mod sandbox;
 pub mod sessions;

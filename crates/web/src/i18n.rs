@@ -37,12 +37,14 @@ const ZH: &[&str] = &[
     include_str!("../locales/zh-CN/domain.toml"),
     include_str!("../locales/zh-CN/orders.toml"),
     include_str!("../locales/zh-CN/config.toml"),
+    include_str!("../locales/zh-CN/mail.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/ui.toml"),
     include_str!("../locales/en/domain.toml"),
     include_str!("../locales/en/orders.toml"),
     include_str!("../locales/en/config.toml"),
+    include_str!("../locales/en/mail.toml"),
 ];
 
 pub struct Catalog {

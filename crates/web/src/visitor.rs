@@ -30,6 +30,9 @@ pub struct Visitor {
     /// Served over https (configured public URL, or `X-Forwarded-Proto: https` from the
     /// reverse proxy): cookies are marked `Secure`.
     pub https: bool,
+    /// Unread notifications, for the header of pages. Counted once per request, for
+    /// signed-in people on pages only (not the API or static files).
+    pub unread: Option<u64>,
 }
 
 impl Visitor {
@@ -112,6 +115,11 @@ fn looks_like_token(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// Whether a response to `path` may be a page with the layout's header.
+fn shows_header(path: &str) -> bool {
+    !(path.starts_with("/api/") || path.starts_with("/static/") || path == "/healthz")
+}
+
 pub async fn load(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let headers = request.headers();
     let (token, via_bearer) = match bearer(headers) {
@@ -140,6 +148,15 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
         },
     };
     let stale_cookie = token.is_some() && session.is_none() && !via_bearer;
+    let unread = match &session {
+        Some(s) if !via_bearer && shows_header(request.uri().path()) => {
+            // A pending password change refuses it: no count then.
+            app::notifications::unread_count(&state.app, &s.actor)
+                .await
+                .ok()
+        }
+        _ => None,
+    };
     let https = state.config.secure_cookies
         || headers
             .get("x-forwarded-proto")
@@ -151,6 +168,7 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
         lang,
         anon_csrf: anon_csrf.clone(),
         https,
+        unread,
     });
     let mut response = next.run(request).await;
     let secure = https;

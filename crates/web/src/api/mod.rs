@@ -9,6 +9,7 @@ mod accounts;
 mod admin;
 mod admin_config;
 mod applications;
+mod notifications;
 mod organisations;
 
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request};
@@ -134,6 +135,9 @@ pub fn routes() -> Router<AppState> {
             "/admin/holidays/{date}",
             put(admin_config::set_day).delete(admin_config::delete_day),
         )
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/read", post(notifications::mark_all_read))
+        .route("/admin/outbox", get(notifications::outbox))
         .layer(axum::middleware::from_fn(csrf_guard))
 }
 
@@ -286,11 +290,15 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         admin_config::holidays,
         admin_config::set_day,
         admin_config::delete_day,
+        notifications::list,
+        notifications::mark_all_read,
+        notifications::outbox,
     ),
     modifiers(&BearerAuth),
     tags((name = "accounts"), (name = "organisations"), (name = "admin"),
         (name = "applications", description = "新增申请 to payment: the applicant's orders"),
-        (name = "staff", description = "代办事宜, 初审 / 终审, 导出申领信息"))
+        (name = "staff", description = "代办事宜, 初审 / 终审, 导出申领信息"),
+        (name = "notifications"))
 )]
 pub struct ApiDoc;
 

@@ -7,6 +7,7 @@ mod admin;
 mod admin_config;
 mod dashboard;
 mod home;
+mod notifications;
 mod orders;
 mod organisation;
 mod queue;
@@ -92,6 +93,9 @@ pub fn routes() -> Router<AppState> {
             get(queue::cashier).post(queue::cashier_confirm),
         )
         .merge(admin_config::routes())
+        .route("/notifications", get(notifications::list))
+        .route("/notifications/read", post(notifications::mark_all_read))
+        .route("/admin/outbox", get(notifications::outbox))
 }
 
 pub struct NavItem {
@@ -108,6 +112,8 @@ pub struct Page {
     pub role_key: Option<&'static str>,
     pub csrf: String,
     pub notice: Option<&'static str>,
+    /// Unread notifications, shown in the header for signed-in people.
+    pub unread: Option<u64>,
 }
 
 impl Page {
@@ -122,6 +128,7 @@ impl Page {
             role_key: actor.map(role_key),
             csrf: visitor.csrf_token().to_owned(),
             notice: None,
+            unread: visitor.unread,
         }
     }
 
@@ -135,6 +142,7 @@ impl Page {
             role_key: None,
             csrf: String::new(),
             notice: None,
+            unread: None,
         }
     }
 
@@ -177,6 +185,7 @@ const NOTICES: &[&str] = &[
     "notice.reviewed",
     "notice.payment_pending",
     "notice.payment_done",
+    "notice.notifications_read",
 ];
 
 fn role_key(actor: &Actor) -> &'static str {
@@ -211,6 +220,7 @@ fn nav_for(actor: &Actor) -> Vec<NavItem> {
             nav.push(item("/queue", "nav.queue"));
             nav.push(item("/orders", "nav.orders"));
             nav.push(item("/admin/users", "nav.users"));
+            nav.push(item("/admin/outbox", "nav.outbox"));
             nav.push(item("/organisations", "nav.organisations"));
             // One entry for configuration: its overview links every admin page.
             let (href, label) = admin_config::NAV[0];
