@@ -152,6 +152,10 @@ pub async fn verify(app: &App, plan: &Plan, actors: &[Actor]) -> anyhow::Result<
         let some_number = orders
             .last()
             .map(|&k| plan.orders[k as usize].number.to_string());
+        let own_name = match owner {
+            Owner::Org(i) => Some(name_part(&plan.orgs[*i as usize].name)),
+            Owner::Individual(_) => None,
+        };
         for (status, q, page) in [
             (None, None, 1),
             (None, None, 2),
@@ -159,6 +163,8 @@ pub async fn verify(app: &App, plan: &Plan, actors: &[Actor]) -> anyhow::Result<
             (Some(Status::AwaitingPayment), None, 1),
             (None, some_number.as_deref(), 1),
             (None, Some("CA20000101000001"), 1),
+            (None, own_name.as_deref(), 2),
+            (None, Some("某某不存在单位"), 1),
         ] {
             let got = app::applications::list(
                 app,
@@ -203,6 +209,8 @@ pub async fn verify(app: &App, plan: &Plan, actors: &[Actor]) -> anyhow::Result<
             ("", &REVIEW, false, uscc.as_deref(), 1),
             ("", &REVIEW, false, name.as_deref(), 1),
             ("first", &[Status::AwaitingFirstReview], true, name.as_deref(), 1),
+            // Every organisation's name has it: the broadest search there is.
+            ("", &REVIEW, false, Some("有限公司"), 2),
         ];
         for (stage, statuses, overdue, q, page) in cases {
             let got = app::applications::queue(

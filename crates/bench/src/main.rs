@@ -37,6 +37,9 @@ struct Args {
     /// Seed of the generated data.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Keep the seeded database (to look at query plans) and print where it is.
+    #[arg(long)]
+    keep: bool,
 }
 
 #[tokio::main]
@@ -58,7 +61,12 @@ async fn main() -> anyhow::Result<()> {
                 "sqlite://{}?mode=rwc",
                 dir.path().join("bench.db").display()
             );
-            bench::run(&url, &options).await?
+            let report = bench::run(&url, &options).await?;
+            if args.keep {
+                eprintln!("kept {url}");
+                let _ = dir.keep();
+            }
+            report
         }
         Backend::Postgres => {
             sqlx::any::install_default_drivers();
@@ -72,9 +80,13 @@ async fn main() -> anyhow::Result<()> {
                 None => anyhow::bail!("a PostgreSQL url names a database: {}", args.url),
             };
             let result = bench::run(&url, &options).await;
-            admin
-                .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                .await?;
+            if args.keep {
+                eprintln!("kept {url}");
+            } else {
+                admin
+                    .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                    .await?;
+            }
             admin.close().await?;
             result?
         }
