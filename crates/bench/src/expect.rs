@@ -47,13 +47,7 @@ fn page_of(mut hits: Vec<&Order>, page: u32, key: impl Fn(&&Order) -> (i64, u128
 }
 
 /// 订单管理 of `owner`: newest first.
-pub fn list(
-    plan: &Plan,
-    owner: Owner,
-    status: Option<Status>,
-    q: Option<&str>,
-    page: u32,
-) -> Page {
+pub fn list(plan: &Plan, owner: Owner, status: Option<Status>, q: Option<&str>, page: u32) -> Page {
     let hits = plan
         .orders
         .iter()
@@ -65,13 +59,7 @@ pub fn list(
 }
 
 /// 代办事宜: the longest waiting first.
-pub fn queue(
-    plan: &Plan,
-    statuses: &[Status],
-    overdue: bool,
-    q: Option<&str>,
-    page: u32,
-) -> Page {
+pub fn queue(plan: &Plan, statuses: &[Status], overdue: bool, q: Option<&str>, page: u32) -> Page {
     let today = plan.today();
     let hits = plan
         .orders

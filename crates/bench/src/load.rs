@@ -199,7 +199,8 @@ pub async fn verify(app: &App, plan: &Plan, actors: &[Actor]) -> anyhow::Result<
         });
         let uscc = org.map(|o| o.credit_code.clone());
         let name = org.map(|o| name_part(&o.name));
-        let cases: Vec<(&str, &[Status], bool, Option<&str>, u32)> = vec![
+        type Case<'a> = (&'a str, &'a [Status], bool, Option<&'a str>, u32);
+        let cases: Vec<Case> = vec![
             ("", &REVIEW, false, None, 1),
             ("", &REVIEW, false, None, 3),
             ("first", &[Status::AwaitingFirstReview], false, None, 1),
@@ -208,7 +209,13 @@ pub async fn verify(app: &App, plan: &Plan, actors: &[Actor]) -> anyhow::Result<
             ("", &REVIEW, false, number.as_deref(), 1),
             ("", &REVIEW, false, uscc.as_deref(), 1),
             ("", &REVIEW, false, name.as_deref(), 1),
-            ("first", &[Status::AwaitingFirstReview], true, name.as_deref(), 1),
+            (
+                "first",
+                &[Status::AwaitingFirstReview],
+                true,
+                name.as_deref(),
+                1,
+            ),
             // Every organisation's name has it: the broadest search there is.
             ("", &REVIEW, false, Some("有限公司"), 2),
         ];
@@ -283,7 +290,14 @@ pub async fn work(
         rec.latencies[op].push(u32::try_from(took.as_micros()).unwrap_or(u32::MAX));
         let problem = match answer {
             Err(e) => Some(format!("{e:?}")),
-            Ok(view) => problem_with(&actor, queued.len(), op, &query, want_number.as_deref(), &view),
+            Ok(view) => problem_with(
+                &actor,
+                queued.len(),
+                op,
+                &query,
+                want_number.as_deref(),
+                &view,
+            ),
         };
         if let Some(p) = problem {
             rec.mismatches[op] += 1;
@@ -309,7 +323,8 @@ fn query_for(
             2 + rng.below(pages - 1) as u32
         })
     };
-    let queued_order = |rng: &mut Rng| &plan.orders[queued[rng.below(queued.len() as u64) as usize] as usize];
+    let queued_order =
+        |rng: &mut Rng| &plan.orders[queued[rng.below(queued.len() as u64) as usize] as usize];
     let queued_org = |rng: &mut Rng| {
         for _ in 0..100 {
             if let Owner::Org(i) = queued_order(rng).owner {

@@ -180,15 +180,14 @@ fn record(plan: &Plan, o: &Order, rng: &mut Rng) -> anyhow::Result<ApplicationRe
     let amount = if kind == Kind::Cancel {
         0
     } else {
-        i64::from(quantity * years) * 30_000
-            + if delivery == Delivery::Mail { 1_000 } else { 0 }
+        i64::from(quantity * years) * 30_000 + if delivery == Delivery::Mail { 1_000 } else { 0 }
     };
     let paid = amount > 0
         && !matches!(
             o.status,
             Status::Draft | Status::AwaitingPayment | Status::Withdrawn
         )
-        && !(o.status == Status::AwaitingFirstReview && !procedure.pays_on_submit());
+        && (o.status != Status::AwaitingFirstReview || procedure.pays_on_submit());
     let steps = procedure.steps().len() as i64;
     let step_index = match o.status {
         Status::Draft | Status::Returned => 0,
