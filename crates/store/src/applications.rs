@@ -358,8 +358,21 @@ struct SummaryRow {
     applicant_name: String,
 }
 
-fn where_clause(scope: Scope, filter: &Filter, args: &mut Vec<Arg>) -> String {
+/// A search names organisations by credit code or part of their name. They are looked
+/// up first, so the order query needs no join and can walk an index of `applications`.
+/// Past this many, the lookup stays a subquery (the search is broad anyway).
+const NAMED_ORGANISATIONS: usize = 200;
+
+/// Conditions of a list other than its statuses, `a.`-qualified, with their arguments;
+/// and whether the matches are few enough to sort rather than walk an index in order.
+async fn conditions(
+    conn: &mut AnyConnection,
+    scope: Scope,
+    filter: &Filter,
+    args: &mut Vec<Arg>,
+) -> Result<(Vec<String>, bool), StoreError> {
     let mut clauses: Vec<String> = Vec::new();
+    let mut sort_matches = false;
     let push = |clauses: &mut Vec<String>, args: &mut Vec<Arg>, sql: &str, arg: Arg| {
         args.push(arg);
         clauses.push(sql.replace('?', &format!("${}", args.len())));
@@ -379,14 +392,6 @@ fn where_clause(scope: Scope, filter: &Filter, args: &mut Vec<Arg>) -> String {
         ),
         Scope::All => {}
     }
-    if !filter.statuses.is_empty() {
-        let mut marks = Vec::new();
-        for s in &filter.statuses {
-            args.push(Arg::Text(s.as_str().to_owned()));
-            marks.push(format!("${}", args.len()));
-        }
-        clauses.push(format!("a.status IN ({})", marks.join(", ")));
-    }
     if let Some(kind) = filter.kind {
         push(
             &mut clauses,
@@ -401,14 +406,77 @@ fn where_clause(scope: Scope, filter: &Filter, args: &mut Vec<Arg>) -> String {
         .map(str::trim)
         .filter(|q| !q.is_empty())
     {
+        // An order number, or an order of an organisation whose credit code is q or
+        // whose name contains q.
         let upper = q.to_ascii_uppercase();
-        args.push(Arg::Text(upper.clone()));
-        let n = args.len();
-        args.push(Arg::Text(format!("%{}%", escape_like(q))));
-        let like = args.len();
-        clauses.push(format!(
-            "(a.order_number = ${n} OR o.credit_code = ${n} OR o.name LIKE ${like} ESCAPE '\\')"
-        ));
+        let like = format!("%{}%", escape_like(q));
+        let names = "credit_code = $1 OR name LIKE $2 ESCAPE '\\'";
+        // Every argument pushed is used: PostgreSQL cannot type an unused one.
+        let number = |args: &mut Vec<Arg>| {
+            args.push(Arg::Text(upper.clone()));
+            format!("a.order_number = ${}", args.len())
+        };
+        match scope {
+            // Every order in scope has the same organisation: it matches or it does not.
+            Scope::Organisation(org) => {
+                let hit: Option<(String,)> = sqlx::query_as(&format!(
+                    "SELECT id FROM organisations WHERE id = $3 AND ({names})"
+                ))
+                .bind(&upper)
+                .bind(&like)
+                .bind(org.to_text())
+                .fetch_optional(&mut *conn)
+                .await?;
+                if hit.is_none() {
+                    clauses.push(number(args));
+                }
+            }
+            // An individual's orders have no organisation to match.
+            Scope::Applicant(_) => clauses.push(number(args)),
+            Scope::All => {
+                let ids: Vec<(String,)> = sqlx::query_as(&format!(
+                    "SELECT id FROM organisations WHERE {names} LIMIT {}",
+                    NAMED_ORGANISATIONS + 1
+                ))
+                .bind(&upper)
+                .bind(&like)
+                .fetch_all(&mut *conn)
+                .await?;
+                if ids.is_empty() {
+                    clauses.push(number(args));
+                } else {
+                    // The orders of a few organisations: fetched by organisation and sorted.
+                    sort_matches = true;
+                    let numbered: Option<(String,)> =
+                        sqlx::query_as("SELECT id FROM applications WHERE order_number = $1")
+                            .bind(&upper)
+                            .fetch_optional(&mut *conn)
+                            .await?;
+                    let orgs = if ids.len() <= NAMED_ORGANISATIONS {
+                        let mut marks = Vec::with_capacity(ids.len());
+                        for (id,) in ids {
+                            args.push(Arg::Text(id));
+                            marks.push(format!("${}", args.len()));
+                        }
+                        format!("a.organisation_id IN ({})", marks.join(", "))
+                    } else {
+                        args.push(Arg::Text(upper.clone()));
+                        args.push(Arg::Text(like.clone()));
+                        let n = args.len();
+                        format!(
+                            "a.organisation_id IN (SELECT id FROM organisations \
+                             WHERE credit_code = ${} OR name LIKE ${n} ESCAPE '\\')",
+                            n - 1
+                        )
+                    };
+                    // Only when q is also an order number (hardly ever) does the OR stay.
+                    clauses.push(match numbered {
+                        Some(_) => format!("({} OR {orgs})", number(args)),
+                        None => orgs,
+                    });
+                }
+            }
+        }
     }
     if let Some(t) = filter.created_from {
         push(&mut clauses, args, "a.created_at >= ?", Arg::Int(micros(t)));
@@ -419,11 +487,7 @@ fn where_clause(scope: Scope, filter: &Filter, args: &mut Vec<Arg>) -> String {
     if let Some(d) = &filter.due_before {
         push(&mut clauses, args, "a.due_on < ?", Arg::Text(d.clone()));
     }
-    if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
-    }
+    Ok((clauses, sort_matches))
 }
 
 fn escape_like(s: &str) -> String {
@@ -437,7 +501,20 @@ enum Arg {
     Int(i64),
 }
 
+fn where_of(clauses: &[String]) -> String {
+    if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    }
+}
+
 /// One page of a list and the number of matches in all.
+///
+/// The page is found on ids alone (an index holds the sort key and the id), one
+/// branch per status so each walks its part of an index in order and stops after
+/// `offset + limit`; only the page's rows are then read and joined. The count
+/// needs no join either.
 pub async fn list(
     conn: &mut AnyConnection,
     scope: Scope,
@@ -447,16 +524,68 @@ pub async fn list(
     limit: u32,
 ) -> Result<(Vec<Summary>, u64), StoreError> {
     let mut args = Vec::new();
-    let where_sql = where_clause(scope, filter, &mut args);
-    let joins = "FROM applications a LEFT JOIN organisations o ON o.id = a.organisation_id";
-    let order_sql = match order {
-        Order::NewestFirst => "a.created_at DESC, a.id DESC",
-        Order::LongestWaiting => "a.step_entered_at ASC, a.id ASC",
+    let (common, sort_matches) = conditions(conn, scope, filter, &mut args).await?;
+    let mut status_marks = Vec::new();
+    for s in &filter.statuses {
+        args.push(Arg::Text(s.as_str().to_owned()));
+        status_marks.push(format!("${}", args.len()));
+    }
+    let (key, dir) = match order {
+        Order::NewestFirst => ("created_at", "DESC"),
+        Order::LongestWaiting => ("step_entered_at", "ASC"),
+    };
+    let branch = |status: Option<&String>, limit: u64, offset: u64| {
+        let mut clauses = common.clone();
+        if let Some(m) = status {
+            clauses.push(format!("a.status = {m}"));
+        }
+        let offset = if offset > 0 {
+            format!(" OFFSET {offset}")
+        } else {
+            String::new()
+        };
+        // `+ 0` keeps the planner from walking the sort key's index through rows that
+        // mostly do not match (SQLite, without statistics, would).
+        let k = if sort_matches {
+            format!("a.{key} + 0")
+        } else {
+            format!("a.{key}")
+        };
+        format!(
+            "SELECT a.id AS id, {k} AS k FROM applications a {} \
+             ORDER BY {k} {dir}, a.id {dir} LIMIT {limit}{offset}",
+            where_of(&clauses)
+        )
+    };
+    let (offset, limit) = (u64::from(offset), u64::from(limit));
+    let page_ids = match status_marks.as_slice() {
+        [] => branch(None, limit, offset),
+        [one] => branch(Some(one), limit, offset),
+        many => {
+            let branches: Vec<String> = many
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    format!(
+                        "SELECT * FROM ({}) AS b{i}",
+                        branch(Some(m), offset + limit, 0)
+                    )
+                })
+                .collect();
+            format!(
+                "SELECT w.id, w.k FROM ({}) AS w ORDER BY w.k {dir}, w.id {dir} \
+                 LIMIT {limit} OFFSET {offset}",
+                branches.join(" UNION ALL ")
+            )
+        }
     };
     let sql = format!(
         "SELECT {COLUMNS}, o.name AS organisation_name, o.credit_code AS credit_code, \
-         u.name AS applicant_name {joins} JOIN users u ON u.id = a.applicant_id \
-         {where_sql} ORDER BY {order_sql} LIMIT {limit} OFFSET {offset}"
+         u.name AS applicant_name FROM ({page_ids}) AS p \
+         JOIN applications a ON a.id = p.id \
+         LEFT JOIN organisations o ON o.id = a.organisation_id \
+         JOIN users u ON u.id = a.applicant_id \
+         ORDER BY p.k {dir}, p.id {dir}"
     );
     let mut query = sqlx::query_as::<_, SummaryRow>(&sql);
     for a in &args {
@@ -466,7 +595,11 @@ pub async fn list(
         };
     }
     let rows = query.fetch_all(&mut *conn).await?;
-    let count_sql = format!("SELECT COUNT(*) {joins} {where_sql}");
+    let mut all = common.clone();
+    if !status_marks.is_empty() {
+        all.push(format!("a.status IN ({})", status_marks.join(", ")));
+    }
+    let count_sql = format!("SELECT COUNT(*) FROM applications a {}", where_of(&all));
     let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
     for a in &args {
         count = match a {

@@ -13,6 +13,8 @@ mod error;
 
 pub mod applications;
 pub mod audit;
+#[cfg(feature = "bulk")]
+pub mod bulk;
 pub mod config;
 pub mod documents;
 pub mod events;
