@@ -540,6 +540,9 @@ pub async fn status_of(driver: &WebDriver) -> WebDriverResult<String> {
 pub async fn wait_for_status(driver: &WebDriver, status: &str) -> WebDriverResult<()> {
     driver
         .query(By::Id("order-status"))
+        // The page reloads itself: an element read as it is replaced is simply looked
+        // up again.
+        .ignore_errors(true)
         .with_text(status.to_owned())
         .first()
         .await?;
@@ -559,12 +562,15 @@ pub async fn open_from_queue(
 ) -> WebDriverResult<()> {
     driver.goto(format!("{}/queue", app.url)).await?;
     type_into(driver, "q", number).await?;
-    driver
-        .query(By::Css("#queue-filter button[type=submit]"))
-        .first()
+    let filter = driver.query(By::Id("queue-filter")).first().await?;
+    filter
+        .find(By::Css("button[type=submit]"))
         .await?
         .click()
         .await?;
+    // The unfiltered list may already show the order: wait for the filtered page, or
+    // the click below may land on a row of the page being replaced.
+    filter.wait_until().stale().await?;
     driver
         .query(By::Css(format!("tr[data-order='{number}'] a")))
         .first()
@@ -590,6 +596,7 @@ pub async fn value_of(driver: &WebDriver, id: &str) -> WebDriverResult<String> {
 pub async fn wait_for_notice(driver: &WebDriver, text: &str) -> WebDriverResult<()> {
     driver
         .query(By::Css("p.notice"))
+        .ignore_errors(true)
         .with_text(text.to_owned())
         .first()
         .await?;
@@ -629,6 +636,7 @@ pub async fn refresh_payment(driver: &WebDriver) -> WebDriverResult<()> {
         }
         let done = driver
             .query(By::Css("p.notice"))
+            .ignore_errors(true)
             .with_text("支付成功".to_owned())
             .wait(Duration::from_secs(5), Duration::from_millis(100))
             .exists()
