@@ -211,7 +211,8 @@ async fn seed_001_returned_at_final_review_is_resubmitted_without_paying_again()
         assert_eq!(status_of(&driver).await?, "待制证");
         let rows = history_rows(&driver).await?;
         assert!(
-            rows.iter().any(|r| r.contains("退回") && r.contains(REASON)),
+            rows.iter()
+                .any(|r| r.contains("退回") && r.contains(REASON)),
             "流程审批记录 lacks the 退回 and its reason: {rows:?}"
         );
         let payments = rows.iter().filter(|r| r.contains("支付成功")).count();
@@ -237,7 +238,13 @@ async fn seed_002_change_of_details_is_paid_elsewhere_and_refresh_shows_it() {
         // 信息变更 online: the applicant downloads the changed certificate; no 年限, no
         // 领取方式 to choose.
         assert!(!driver.query(By::Id("years")).nowait().exists().await?);
-        assert!(!driver.query(By::Id("delivery-mail")).nowait().exists().await?);
+        assert!(
+            !driver
+                .query(By::Id("delivery-mail"))
+                .nowait()
+                .exists()
+                .await?
+        );
         fill_handler(&driver, &app).await?;
         type_into(&driver, "certificate_serial", "5A3F0B12C4D6E8F0").await?;
         type_into(
@@ -247,7 +254,10 @@ async fn seed_002_change_of_details_is_paid_elsewhere_and_refresh_shows_it() {
         )
         .await?;
         let required = attach_required(&driver, &scan).await?;
-        assert!(required >= 4, "信息变更 asks for at least four 电子件, got {required}");
+        assert!(
+            required >= 4,
+            "信息变更 asks for at least four 电子件, got {required}"
+        );
         click(&driver, "save").await?;
         wait_for_notice(&driver, "电子件已上传").await?;
         // Each required 电子件 shows its upload; the optional ones are still missing.
@@ -256,7 +266,10 @@ async fn seed_002_change_of_details_is_paid_elsewhere_and_refresh_shows_it() {
             let text = row.text().await?;
             assert_eq!(text.contains("扫描件.png"), required, "{text}");
         }
-        assert_eq!(value_of(&driver, "certificate_serial").await?, "5A3F0B12C4D6E8F0");
+        assert_eq!(
+            value_of(&driver, "certificate_serial").await?,
+            "5A3F0B12C4D6E8F0"
+        );
         click(&driver, "acknowledge").await?;
         click(&driver, "submit").await?;
 
@@ -342,11 +355,21 @@ async fn seed_004_replacement_has_a_generated_statement_and_a_reviewer_set_overd
         );
         let text = docx_text(&statement.body);
         assert!(text.contains(REASON), "情况说明书 lacks the reason");
-        assert!(text.contains(&org.name), "情况说明书 lacks the organisation");
+        assert!(
+            text.contains(&org.name),
+            "情况说明书 lacks the organisation"
+        );
 
         // Printed, stamped and scanned: uploaded with the other required 电子件.
         attach_required(&driver, &scan).await?;
-        assert!(driver.query(By::Id("file_statement")).exists().await?);
+        let statement_row = driver.query(By::Id("doc-statement")).first().await?;
+        assert!(
+            !statement_row
+                .find_all(By::Css("label .req"))
+                .await?
+                .is_empty(),
+            "补办 requires the 情况说明书"
+        );
         click(&driver, "acknowledge").await?;
         click(&driver, "submit").await?;
         assert_eq!(status_of(&driver).await?, "待初审");
@@ -356,7 +379,13 @@ async fn seed_004_replacement_has_a_generated_statement_and_a_reviewer_set_overd
         sign_out_and_in(&driver, &app, &reviewer).await?;
         open_from_queue(&driver, &app, &number).await?;
         // 补办's 初审 asks how long the certificate has been expired and what that costs.
-        assert!(!driver.query(By::Id("paper_received")).nowait().exists().await?);
+        assert!(
+            !driver
+                .query(By::Id("paper_received"))
+                .nowait()
+                .exists()
+                .await?
+        );
         type_into(&driver, "overdue_fee", "50.00").await?;
         click(&driver, "approve").await?;
         let refusal = text_of(&driver, "overdue_months-error").await?;
@@ -376,7 +405,11 @@ async fn seed_004_replacement_has_a_generated_statement_and_a_reviewer_set_overd
         assert_eq!(text_of(&driver, "total").await?, "260.00");
         pay_in_cashier_window(&driver, "¥260.00").await?;
         wait_for_status(&driver, "待制证").await?;
-        assert!(text_of(&driver, "history").await?.contains("过期时长 3 个月"));
+        assert!(
+            text_of(&driver, "history")
+                .await?
+                .contains("过期时长 3 个月")
+        );
         Ok(())
     })
     .await;
@@ -421,10 +454,18 @@ async fn a_png_named_pdf_is_refused_next_to_its_field_and_everything_typed_stays
 
         let refusal = text_of(&driver, "handler_id-error").await?;
         assert!(refusal.contains("文件内容与扩展名不符"), "{refusal}");
-        assert!(text_of(&driver, "form-error").await?.contains("请修改标红的内容"));
+        assert!(
+            text_of(&driver, "form-error")
+                .await?
+                .contains("请修改标红的内容")
+        );
         assert_eq!(path(&driver).await?, form_path, "still on the form");
         for (id, value) in &typed {
-            assert_eq!(&value_of(&driver, id).await?, value, "#{id} lost what was typed");
+            assert_eq!(
+                &value_of(&driver, id).await?,
+                value,
+                "#{id} lost what was typed"
+            );
         }
         assert_eq!(value_of(&driver, "years").await?, "3");
         for ticked in ["delivery-mail", "acknowledge"] {
@@ -433,7 +474,10 @@ async fn a_png_named_pdf_is_refused_next_to_its_field_and_everything_typed_stays
         }
         // The refused file was not stored.
         let row = text_of(&driver, "doc-handler_id").await?;
-        assert!(row.contains("未上传") && !row.contains("身份证.pdf"), "{row}");
+        assert!(
+            row.contains("未上传") && !row.contains("身份证.pdf"),
+            "{row}"
+        );
         Ok(())
     })
     .await;
@@ -512,10 +556,7 @@ pub async fn choose(driver: &WebDriver, id: &str, value: &str) -> WebDriverResul
 }
 
 /// Attaches `file` to every required 电子件 of the form; returns how many there were.
-pub async fn attach_required(
-    driver: &WebDriver,
-    file: &std::path::Path,
-) -> WebDriverResult<usize> {
+pub async fn attach_required(driver: &WebDriver, file: &std::path::Path) -> WebDriverResult<usize> {
     let rows = driver
         .query(By::Css("#documents .field"))
         .all_from_selector()
@@ -661,7 +702,11 @@ pub async fn approve(
         Stage::Final => ("待终审", true),
     };
     assert_eq!(status_of(driver).await?, status);
-    let asks_paper = driver.query(By::Id("paper_received")).nowait().exists().await?;
+    let asks_paper = driver
+        .query(By::Id("paper_received"))
+        .nowait()
+        .exists()
+        .await?;
     assert_eq!(asks_paper, paper, "纸质材料已收到 is asked at 终审 only");
     if paper {
         click(driver, "paper_received").await?;
