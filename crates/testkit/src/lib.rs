@@ -184,6 +184,27 @@ impl TestApp {
         .unwrap();
         c
     }
+
+    /// An active 办理点 (service point) named `name`, as an admin would enter it; returns
+    /// its id, which the form's 办理点 select offers as a value.
+    pub async fn service_point(&self, name: &str) -> String {
+        let id = domain::ids::ServicePointId::new().to_text();
+        let mut conn = self.app.store().conn().await.unwrap();
+        sqlx::query(
+            "INSERT INTO service_points (id, name, address, hours, phone, active, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 1, $6)",
+        )
+        .bind(&id)
+        .bind(name)
+        .bind(format!("{name}服务大厅1号窗口"))
+        .bind("工作日 9:00-17:00")
+        .bind("0571-88000000")
+        .bind(app::Clock::now(self.clock.as_ref()).as_microsecond())
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+        id
+    }
 }
 
 impl TestApp {
