@@ -284,7 +284,7 @@ async fn a_return_goes_back_to_the_applicant_and_resubmission_keeps_the_payment(
     );
     assert_eq!(
         errors,
-        [("comment", "text.empty")],
+        [("comment", "review.comment_required")],
         "a return needs its reason"
     );
     applications::review(

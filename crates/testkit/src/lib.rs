@@ -188,22 +188,20 @@ impl TestApp {
     /// An active 办理点 (service point) named `name`, as an admin would enter it; returns
     /// its id, which the form's 办理点 select offers as a value.
     pub async fn service_point(&self, name: &str) -> String {
-        let id = domain::ids::ServicePointId::new().to_text();
-        let mut conn = self.app.store().conn().await.unwrap();
-        sqlx::query(
-            "INSERT INTO service_points (id, name, address, hours, phone, active, created_at) \
-             VALUES ($1, $2, $3, $4, $5, 1, $6)",
+        app::admin::config::create_service_point(
+            &self.app,
+            &app::Actor::system(),
+            &app::admin::config::ServicePointInput {
+                name: name.to_owned(),
+                address: format!("{name}服务大厅1号窗口"),
+                hours: "工作日 9:00-17:00".into(),
+                phone: "0571-88000000".into(),
+                active: "yes".into(),
+            },
         )
-        .bind(&id)
-        .bind(name)
-        .bind(format!("{name}服务大厅1号窗口"))
-        .bind("工作日 9:00-17:00")
-        .bind("0571-88000000")
-        .bind(app::Clock::now(self.clock.as_ref()).as_microsecond())
-        .execute(&mut *conn)
         .await
-        .unwrap();
-        id
+        .unwrap()
+        .to_text()
     }
 }
 

@@ -178,7 +178,10 @@ async fn seed_001_returned_at_final_review_is_resubmitted_without_paying_again()
         assert_eq!(status_of(&driver).await?, "待终审");
         // 退回 without a reason is refused, next to 审核意见, and nothing changes.
         click(&driver, "return").await?;
-        assert_eq!(text_of(&driver, "comment-error").await?, "此项为必填项");
+        assert_eq!(
+            text_of(&driver, "comment-error").await?,
+            "退回或拒绝时请填写原因"
+        );
         assert_eq!(status_of(&driver).await?, "待终审");
         type_into(&driver, "comment", REASON).await?;
         click(&driver, "return").await?;

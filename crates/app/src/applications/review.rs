@@ -58,7 +58,9 @@ pub async fn review(
     }
     let mut e = FieldErrors::new();
     let comment = input.comment.trim();
-    if decision != ReviewDecision::Approve {
+    if decision != ReviewDecision::Approve && comment.is_empty() {
+        e.add("comment", "review.comment_required");
+    } else if decision != ReviewDecision::Approve {
         e.check("comment", Line::<500>::parse(comment));
     } else if comment.chars().count() > 500 {
         e.add("comment", "text.too_long");
