@@ -275,6 +275,23 @@ pub struct DocumentRow {
     pub uploaded: Option<(String, String)>,
 }
 
+/// The order's 电子件: each required or optional document, and what was uploaded for it.
+fn document_rows(page: &Page, order: &ApplicationView) -> Vec<DocumentRow> {
+    order
+        .requirements
+        .iter()
+        .map(|r| DocumentRow {
+            kind: r.document_kind.clone(),
+            label: page.label("doc", &r.document_kind),
+            required: r.required,
+            uploaded: r
+                .uploaded
+                .as_ref()
+                .map(|d| (d.id.to_text(), d.file_name.clone())),
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "order_edit.html")]
 struct Edit {
@@ -304,19 +321,7 @@ impl Edit {
         form: ApplicationInput,
         points: Vec<ServicePointView>,
     ) -> Edit {
-        let documents = order
-            .requirements
-            .iter()
-            .map(|r| DocumentRow {
-                kind: r.document_kind.clone(),
-                label: page.label("doc", &r.document_kind),
-                required: r.required,
-                uploaded: r
-                    .uploaded
-                    .as_ref()
-                    .map(|d| (d.id.to_text(), d.file_name.clone())),
-            })
-            .collect();
+        let documents = document_rows(&page, &order);
         let deliveries = order
             .channel
             .deliveries()
@@ -609,19 +614,7 @@ fn show_page(page: Page, order: ApplicationView) -> Show {
     push("field.certificate_serial", &f.certificate_serial);
     push("field.replace_reason", &f.replace_reason);
     push("field.change_details", &f.change_details);
-    let documents = order
-        .requirements
-        .iter()
-        .map(|r| DocumentRow {
-            kind: r.document_kind.clone(),
-            label: page.label("doc", &r.document_kind),
-            required: r.required,
-            uploaded: r
-                .uploaded
-                .as_ref()
-                .map(|d| (d.id.to_text(), d.file_name.clone())),
-        })
-        .collect();
+    let documents = document_rows(&page, &order);
     let stage = order
         .steps
         .iter()

@@ -102,7 +102,13 @@ struct Cashier {
     problem: Option<String>,
 }
 
-async fn cashier_page(state: &AppState, visitor: &Visitor, trade: &str) -> Response {
+/// The cashier for `trade`, with a refusal to show above it, if any.
+async fn cashier_page(
+    state: &AppState,
+    visitor: &Visitor,
+    trade: &str,
+    problem: Option<String>,
+) -> Response {
     match app::payments::sandbox_trade(&state.app, trade).await {
         Ok(t) => ok(&Cashier {
             page: Page::new(visitor, "cashier.title"),
@@ -110,7 +116,7 @@ async fn cashier_page(state: &AppState, visitor: &Visitor, trade: &str) -> Respo
             description: t.description,
             amount: yuan(t.amount.0),
             status: t.status,
-            problem: None,
+            problem,
         }),
         Err(e) => app_error(visitor, &e),
     }
@@ -123,7 +129,7 @@ pub async fn cashier(
     visitor: Visitor,
     Path(trade): Path<String>,
 ) -> Response {
-    cashier_page(&state, &visitor, &trade).await
+    cashier_page(&state, &visitor, &trade, None).await
 }
 
 /// 确认支付: the sandbox records the trade paid and notifies certdesk.
@@ -136,17 +142,8 @@ pub async fn cashier_confirm(
     match app::payments::sandbox_confirm(&state.app, &trade).await {
         Ok(()) => Redirect::to(&format!("/sandbox/pay/{trade}")).into_response(),
         Err(e @ app::Error::Refused(_)) => {
-            match app::payments::sandbox_trade(&state.app, &trade).await {
-                Ok(t) => ok(&Cashier {
-                    page: Page::new(&visitor, "cashier.title"),
-                    trade: t.out_trade_no,
-                    description: t.description,
-                    amount: yuan(t.amount.0),
-                    status: t.status,
-                    problem: Some(message(visitor.lang, &e)),
-                }),
-                Err(e) => app_error(&visitor, &e),
-            }
+            let problem = message(visitor.lang, &e);
+            cashier_page(&state, &visitor, &trade, Some(problem)).await
         }
         Err(e) => app_error(&visitor, &e),
     }
