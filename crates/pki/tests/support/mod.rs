@@ -10,8 +10,8 @@ use domain::application::CertType;
 use domain::ident::{IdNumber, Uscc};
 use jiff::{Timestamp, ToSpan};
 use pki::{
-    DistinguishedName, EndEntity, Hierarchy, HierarchySetup, IssuedCertificate, KeyAlgorithm, Organisation,
-    Profile, PublicKey, Serial, SoftKey, SubjectData, Urls, create_hierarchy,
+    DistinguishedName, EndEntity, Hierarchy, HierarchySetup, IssuedCertificate, KeyAlgorithm,
+    Organisation, Profile, PublicKey, Serial, SoftKey, SubjectData, Urls, create_hierarchy,
 };
 use tempfile::TempDir;
 
@@ -33,11 +33,17 @@ pub fn now() -> Timestamp {
 }
 
 pub fn root_name() -> DistinguishedName {
-    DistinguishedName::new().country("CN").organisation("certdesk 测试数字认证中心").common_name("certdesk Root CA")
+    DistinguishedName::new()
+        .country("CN")
+        .organisation("certdesk 测试数字认证中心")
+        .common_name("certdesk Root CA")
 }
 
 pub fn issuing_name() -> DistinguishedName {
-    DistinguishedName::new().country("CN").organisation("certdesk 测试数字认证中心").common_name("certdesk Issuing CA")
+    DistinguishedName::new()
+        .country("CN")
+        .organisation("certdesk 测试数字认证中心")
+        .common_name("certdesk Issuing CA")
 }
 
 pub fn soft_ca(algorithm: KeyAlgorithm) -> TestCa {
@@ -46,12 +52,24 @@ pub fn soft_ca(algorithm: KeyAlgorithm) -> TestCa {
     ca_with_keys(algorithm, root, issuing)
 }
 
-pub fn ca_with_keys(algorithm: KeyAlgorithm, root: Arc<dyn pki::Signer>, issuing: Arc<dyn pki::Signer>) -> TestCa {
+pub fn ca_with_keys(
+    algorithm: KeyAlgorithm,
+    root: Arc<dyn pki::Signer>,
+    issuing: Arc<dyn pki::Signer>,
+) -> TestCa {
     let setup = HierarchySetup::new(root_name(), issuing_name(), root, issuing, now() - 1.hour());
     let hierarchy = create_hierarchy(setup).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let root_pem = write(dir.path(), "root.pem", hierarchy.root.certificate().to_pem().as_bytes());
-    let issuing_pem = write(dir.path(), "issuing.pem", hierarchy.issuing.certificate().to_pem().as_bytes());
+    let root_pem = write(
+        dir.path(),
+        "root.pem",
+        hierarchy.root.certificate().to_pem().as_bytes(),
+    );
+    let issuing_pem = write(
+        dir.path(),
+        "issuing.pem",
+        hierarchy.issuing.certificate().to_pem().as_bytes(),
+    );
     TestCa {
         algorithm,
         hierarchy,
@@ -135,7 +153,13 @@ impl TestCa {
         let der = self
             .hierarchy
             .issuing
-            .issue_ocsp_responder(Serial::random(), &name, &key.public_key().unwrap(), now() - 1.hour(), now() + (90 * 24).hours())
+            .issue_ocsp_responder(
+                Serial::random(),
+                &name,
+                &key.public_key().unwrap(),
+                now() - 1.hour(),
+                now() + (90 * 24).hours(),
+            )
             .unwrap();
         (der, key)
     }
@@ -143,8 +167,15 @@ impl TestCa {
 
 /// Runs openssl; returns success and stdout + stderr.
 pub fn openssl(args: &[&str]) -> (bool, String) {
-    let out = Command::new("openssl").args(args).output().expect("openssl must be installed");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl must be installed");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), text)
 }
 
@@ -162,7 +193,14 @@ pub fn openssl_csr(dir: &Path, name: &str, key_args: &[&str], req_args: &[&str])
     args.extend(key_args);
     args.extend(["-out", key.to_str().unwrap()]);
     openssl_ok(&args);
-    let mut args = vec!["req", "-new", "-key", key.to_str().unwrap(), "-subj", "/CN=ignored by the CA"];
+    let mut args = vec![
+        "req",
+        "-new",
+        "-key",
+        key.to_str().unwrap(),
+        "-subj",
+        "/CN=ignored by the CA",
+    ];
     args.extend(req_args);
     args.extend(["-outform", "DER", "-out", csr.to_str().unwrap()]);
     openssl_ok(&args);
@@ -181,11 +219,18 @@ pub fn pkilint(tool: &str, args: &[&str], path: &Path) -> Vec<String> {
         .arg(path)
         .output()
         .unwrap_or_else(|e| panic!("{tool} must be installed (pip install pkilint): {e}"));
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(
         !text.contains("(ERROR)") && !text.contains("(FATAL)") && !text.contains("Traceback"),
         "{tool} found errors in {}:\n{text}",
         path.display()
     );
-    text.lines().filter(|l| l.contains('(')).map(|l| l.trim().to_string()).collect()
+    text.lines()
+        .filter(|l| l.contains('('))
+        .map(|l| l.trim().to_string())
+        .collect()
 }
