@@ -1,4 +1,5 @@
 //! CRLs: openssl verifies them and reads the reasons; x509-parser and pkilint read them too.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
@@ -165,5 +166,49 @@ fn empty_crl_has_no_revoked_list() {
                 []
             )
             .is_err()
+    );
+}
+
+#[test]
+fn a_large_crl_still_verifies() {
+    // 100,000 entries: multi-byte lengths on every enclosing SEQUENCE (the million-entry
+    // timing is in the benchmark, not here).
+    let ca = soft_ca(KeyAlgorithm::EcdsaP256);
+    let at = now() - 1.hour();
+    let entries = (1..=100_000u32).map(|i| Revoked {
+        serial: Serial::from_unsigned_bytes(&i.to_be_bytes()).unwrap(),
+        revoked_at: at,
+        reason: if i % 2 == 0 {
+            RevocationReason::Superseded
+        } else {
+            RevocationReason::Unspecified
+        },
+    });
+    let info = CrlInfo {
+        number: 7,
+        this_update: now(),
+        next_update: now() + 1.hour(),
+    };
+    let der = ca.hierarchy.issuing.crl(&info, entries).unwrap();
+    let path = write(ca.dir.path(), "large.crl", &der);
+    let out = openssl_ok(&[
+        "crl",
+        "-in",
+        path.to_str().unwrap(),
+        "-inform",
+        "DER",
+        "-verify",
+        "-CAfile",
+        ca.issuing_pem.to_str().unwrap(),
+        "-noout",
+    ]);
+    assert!(out.contains("verify OK"), "{out}");
+    let (_, crl) = CertificateRevocationList::from_der(&der).unwrap();
+    assert_eq!(crl.iter_revoked_certificates().count(), 100_000);
+    assert_eq!(
+        crl.iter_revoked_certificates()
+            .filter(|r| r.reason_code().is_some())
+            .count(),
+        50_000
     );
 }

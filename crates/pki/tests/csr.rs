@@ -1,4 +1,5 @@
 //! CSR parsing: what is accepted, and one typed error per kind of refusal.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

@@ -1,4 +1,5 @@
 //! Issuance for each CA algorithm and each profile, checked by openssl, x509-parser and pkilint.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

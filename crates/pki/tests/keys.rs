@@ -1,4 +1,5 @@
 //! Encrypted key files: our files open in openssl, openssl's open here, wrong passphrases fail.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

@@ -1,4 +1,5 @@
 //! OCSP: openssl (as a client only) writes the requests and checks our responses.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

@@ -3,6 +3,7 @@
 //! writes its own configuration and token directory, then re-runs itself as a child
 //! process with that environment. These tests fail (they do not skip) when SoftHSM2 is
 //! missing: `scripts/test.sh` installs it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 

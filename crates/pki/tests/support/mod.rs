@@ -1,6 +1,6 @@
 //! Shared helpers for the pki tests: a CA per algorithm, sample subjects, and thin
 //! wrappers around the independent tools that check our output (openssl, pkilint).
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
