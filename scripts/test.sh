@@ -21,6 +21,8 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 [ -d /usr/share/fonts/opentype/noto ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk fontconfig)
+# SoftHSM2, the PKCS#11 token the pki crate's tests keep CA keys in.
+[ -f /usr/lib/softhsm/libsofthsm2.so ] && command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
 if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
 
 # 1b. moto, the S3 server the blob store's tests start (as `python3 -m moto.server`, so the
@@ -31,6 +33,16 @@ if ! python3 -c 'import moto.server' >/dev/null 2>&1; then
     python3 -m pip install --quiet 'moto[server]' 2>/dev/null \
         || python3 -m pip install --quiet --user --break-system-packages 'moto[server]'
     python3 -c 'import moto.server'
+fi
+
+# 1c. pkilint, the RFC 5280 linter the pki crate's tests run on certificates, CRLs and OCSP responses.
+if ! command -v lint_pkix_cert >/dev/null 2>&1; then
+    echo "==> installing pkilint (certificate linter for the pki tests)"
+    python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+    python3 -m pip install --quiet pkilint 2>/dev/null \
+        || python3 -m pip install --quiet --user --break-system-packages pkilint
+    export PATH="$HOME/.local/bin:$PATH"
+    command -v lint_pkix_cert >/dev/null
 fi
 
 # 2. PostgreSQL: the one at 127.0.0.1:5432 if it answers, else a throwaway cluster.
