@@ -28,6 +28,12 @@ pub struct Options {
     pub users: usize,
     pub seconds: f64,
     pub seed: u64,
+    /// Run on a database this benchmark seeded before (with `--keep`), whose plan was
+    /// drawn at this instant: no seeding, the same answers expected.
+    pub reuse: Option<jiff::Timestamp>,
+    /// Each person's mean pause between two requests (reading the page); zero for none,
+    /// which keeps every person's next request always in flight (a saturation test).
+    pub think: Duration,
 }
 
 pub struct Report {
@@ -56,15 +62,25 @@ pub async fn run(url: &str, options: &Options) -> anyhow::Result<Report> {
     let plan = Arc::new(plan::Plan::draw(
         options.orders,
         options.seed,
-        jiff::Timestamp::now(),
+        options.reuse.unwrap_or_else(jiff::Timestamp::now),
     ));
-    eprintln!(
-        "seeding {} orders, {} organisations …",
-        plan.orders.len(),
-        plan.orgs.len()
-    );
-    let seeded = seed::seed(&store, &plan, options.seed).await?;
-    eprintln!("seeded in {:.1} s", seeded.took.as_secs_f64());
+    let seeded = match options.reuse {
+        Some(_) => plan.seeded(),
+        None => {
+            eprintln!(
+                "seeding {} orders, {} organisations …",
+                plan.orders.len(),
+                plan.orgs.len()
+            );
+            let seeded = seed::seed(&store, &plan, options.seed).await?;
+            eprintln!(
+                "seeded in {:.1} s (plan drawn at {}: `--reuse` it with `--keep`)",
+                seeded.took.as_secs_f64(),
+                plan.now
+            );
+            seeded
+        }
+    };
 
     let blob_dir = tempfile::tempdir()?;
     let blobs = app::BlobStore::open(&blobs::BlobSettings::Local(blobs::LocalSettings {
@@ -97,6 +113,7 @@ pub async fn run(url: &str, options: &Options) -> anyhow::Result<Report> {
             worker,
             until,
             options.seed,
+            options.think,
         )));
     }
     let mut latencies = vec![Vec::new(); load::OPERATIONS.len()];
@@ -160,12 +177,13 @@ impl fmt::Display for Report {
         let s = &self.seeded;
         writeln!(
             f,
-            "backend {:?}, {} cores, {} users ({} applicants, {} reviewers), {:.1} s",
+            "backend {:?}, {} cores, {} users ({} applicants, {} reviewers), think time {} ms, {:.1} s",
             self.backend,
             self.cores,
             self.options.users,
             self.applicants,
             self.reviewers,
+            self.options.think.as_millis(),
             self.elapsed.as_secs_f64()
         )?;
         writeln!(

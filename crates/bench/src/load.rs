@@ -264,6 +264,7 @@ pub async fn work(
     worker: usize,
     until: Instant,
     seed: u64,
+    think: Duration,
 ) -> Recorded {
     let mut rng = Rng::new(seed.wrapping_add(1_000 + worker as u64));
     let mut rec = Recorded {
@@ -303,6 +304,11 @@ pub async fn work(
             rec.mismatches[op] += 1;
             rec.first_mismatch
                 .get_or_insert_with(|| format!("{}: {p}", OPERATIONS[op]));
+        }
+        // A person reads the page before the next click: uniformly 0 to twice the mean.
+        if !think.is_zero() {
+            let pause = think.mul_f64(2.0 * (rng.below(1_000_000) as f64 / 1_000_000.0));
+            tokio::time::sleep(pause.min(until.saturating_duration_since(Instant::now()))).await;
         }
     }
     rec

@@ -31,15 +31,26 @@ struct Args {
     /// Signed-in people working at once: one in five a reviewer.
     #[arg(long, default_value_t = 50)]
     users: usize,
+    /// Each person's mean pause between requests, in milliseconds (uniform, 0 to twice
+    /// this). 0: no pause, every person always has a request in flight.
+    #[arg(long, default_value_t = 0)]
+    think_ms: u64,
     /// How long the timed run lasts.
     #[arg(long, default_value_t = 20.0)]
     seconds: f64,
     /// Seed of the generated data.
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Keep the seeded database (to look at query plans) and print where it is.
+    /// Keep the seeded database (to look at query plans, or to `--reuse` it) and print where it is.
     #[arg(long)]
     keep: bool,
+    /// Run again on a database kept with `--keep` (its URL), without seeding. Needs the
+    /// same `--orders` and `--seed`, and `--drawn-at` as printed when it was seeded.
+    #[arg(long, requires = "drawn_at")]
+    reuse: Option<String>,
+    /// When the reused database's plan was drawn (printed after seeding).
+    #[arg(long)]
+    drawn_at: Option<jiff::Timestamp>,
 }
 
 #[tokio::main]
@@ -50,7 +61,13 @@ async fn main() -> anyhow::Result<()> {
         users: args.users.max(1),
         seconds: args.seconds,
         seed: args.seed,
+        reuse: args.drawn_at,
+        think: std::time::Duration::from_millis(args.think_ms),
     };
+    if let Some(url) = &args.reuse {
+        print!("{}", bench::run(url, &options).await?);
+        return Ok(());
+    }
     let report = match args.backend {
         Backend::Sqlite => {
             let dir = match &args.dir {

@@ -96,6 +96,21 @@ pub struct Plan {
     pub orders: Vec<Order>,
 }
 
+impl Plan {
+    /// What seeding this plan wrote, for a run on a database seeded before.
+    pub fn seeded(&self) -> crate::Seeded {
+        let members: usize = self.orgs.iter().map(|o| o.members.len()).sum();
+        crate::Seeded {
+            users: (self.reviewers.len() + members + self.individuals.len()) as u64,
+            organisations: self.orgs.len() as u64,
+            memberships: members as u64,
+            individuals: self.individuals.len() as u64,
+            applications: self.orders.len() as u64,
+            took: std::time::Duration::ZERO,
+        }
+    }
+}
+
 /// Statuses that wait for a reviewer (代办事宜 without a stage).
 pub const REVIEW: [Status; 2] = [Status::AwaitingFirstReview, Status::AwaitingFinalReview];
 
@@ -174,10 +189,18 @@ impl Plan {
         let sizes = Sizes::for_orders(orders);
         let now_us = now.as_microsecond();
         let mut mobiles = 0u64;
+        // Ids come from their own stream, so a plan drawn again (`--reuse`) names the
+        // same people and organisations as the one seeded.
+        let ids = std::cell::RefCell::new(Rng::new(seed ^ 0x1D5));
+        let uuid = || {
+            let mut ids = ids.borrow_mut();
+            uuid::Uuid::from_u64_pair(ids.next_u64(), ids.next_u64()).to_string()
+        };
+        let user_id = || UserId::parse(&uuid()).expect("a UUID's text parses");
         let mut person = |rng: &mut Rng| {
             mobiles += 1;
             Person {
-                id: UserId::new(),
+                id: user_id(),
                 mobile: format!("135{mobiles:08}"),
                 name: person_name(rng),
             }
@@ -196,7 +219,7 @@ impl Plan {
                 );
                 let members = 1 + rng.below(3) as usize;
                 Org {
-                    id: OrganisationId::new(),
+                    id: OrganisationId::parse(&uuid()).expect("a UUID's text parses"),
                     name,
                     credit_code: uscc(i),
                     members: (0..members).map(|_| person(&mut rng)).collect(),

@@ -11,6 +11,8 @@ async fn the_benchmark_seeds_checks_and_runs_every_operation() {
         users: 2,
         seconds: 1.0,
         seed: 7,
+        reuse: None,
+        think: std::time::Duration::ZERO,
     };
     let report = bench::run(db.url(), &options).await.unwrap();
 
