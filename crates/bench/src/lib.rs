@@ -111,9 +111,11 @@ pub async fn run(url: &str, options: &Options) -> anyhow::Result<Report> {
             Arc::new(actor),
             queued.clone(),
             worker,
-            until,
-            options.seed,
-            options.think,
+            load::Pace {
+                until,
+                seed: options.seed,
+                think: options.think,
+            },
         )));
     }
     let mut latencies = vec![Vec::new(); load::OPERATIONS.len()];

@@ -256,16 +256,23 @@ pub struct Recorded {
 }
 
 /// Runs `actor`'s operations in turn until `until`.
+/// When a person stops, the seed of their choices, and their mean pause between requests.
+#[derive(Clone, Copy)]
+pub struct Pace {
+    pub until: Instant,
+    pub seed: u64,
+    pub think: Duration,
+}
+
 pub async fn work(
     app: App,
     plan: std::sync::Arc<Plan>,
     actor: std::sync::Arc<Actor>,
     queued: std::sync::Arc<Vec<u32>>,
     worker: usize,
-    until: Instant,
-    seed: u64,
-    think: Duration,
+    pace: Pace,
 ) -> Recorded {
+    let Pace { until, seed, think } = pace;
     let mut rng = Rng::new(seed.wrapping_add(1_000 + worker as u64));
     let mut rec = Recorded {
         latencies: vec![Vec::new(); OPERATIONS.len()],
