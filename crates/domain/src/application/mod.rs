@@ -10,6 +10,8 @@ mod order_number;
 mod procedure;
 mod serial;
 
+pub mod production;
+
 pub use documents::{
     DocumentError, DocumentKind, FileType, MAX_DOCUMENT_BYTES, Requirement, default_requirements,
 };
