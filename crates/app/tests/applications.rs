@@ -377,8 +377,17 @@ async fn replace_is_priced_by_the_reviewer_then_paid() {
     );
     assert!(errors.contains(&("certificate_serial", "field.required")));
     assert!(errors.contains(&("replace_reason", "field.required")));
+    assert!(errors.contains(&("replace_cause", "field.required")));
     form.certificate_serial = "3a:0f:91:c2".into();
     form.replace_reason = "USB-KEY 遗失".into();
+    form.replace_cause = "misplaced".into();
+    let errors = keys(
+        applications::submit(&w.app, &org, id, &submit_input(form.clone()))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(errors, vec![("replace_cause", "replace_cause.unknown")]);
+    form.replace_cause = "lost".into();
     form.new_key = "yes".into();
     applications::submit(&w.app, &org, id, &submit_input(form))
         .await
@@ -616,6 +625,7 @@ async fn the_queue_lists_the_longest_waiting_first_and_exports_csv() {
         let mut form = filled("pickup");
         form.certificate_serial = "0A".into();
         form.replace_reason = "损坏".into();
+        form.replace_cause = "damaged".into();
         form.service_point = String::new();
         // No service point exists yet in a fresh database: pickup cannot be chosen.
         let errors = keys(

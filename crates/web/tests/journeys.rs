@@ -341,6 +341,7 @@ async fn seed_004_replacement_has_a_generated_statement_and_a_reviewer_set_overd
         assert_eq!(early.status, 422);
 
         type_into(&driver, "replace_reason", REASON).await?;
+        click(&driver, "replace_cause-lost").await?;
         click(&driver, "save").await?;
         wait_for_notice(&driver, "已保存").await?;
         assert_eq!(value_of(&driver, "replace_reason").await?, REASON);

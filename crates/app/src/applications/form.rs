@@ -1,6 +1,7 @@
 //! The application form as typed, and its parsing at submission.
 
 use domain::Reason;
+use domain::application::production::ReplaceCause;
 use domain::application::{
     CertSerial, Channel, Delivery, Kind, MAX_QUANTITY, MAX_YEARS, Procedure, Step,
 };
@@ -43,6 +44,9 @@ pub struct ApplicationInput {
     pub certificate_serial: String,
     /// 补办原因
     pub replace_reason: String,
+    /// 补办: lost | damaged (遗失 / 损坏): a lost key's certificate is revoked as
+    /// keyCompromise, a damaged one's as superseded.
+    pub replace_cause: String,
     /// 补办: "yes" when a new USB key is needed.
     pub new_key: String,
     /// 信息变更: the new data.
@@ -240,6 +244,12 @@ pub fn parse(
             "replace_reason",
             &input.replace_reason,
             Line::<500>::parse,
+        );
+        required(
+            &mut e,
+            "replace_cause",
+            &input.replace_cause,
+            ReplaceCause::parse,
         );
     }
     if kind == Kind::Change {

@@ -613,6 +613,12 @@ fn show_page(page: Page, order: ApplicationView) -> Show {
     push("field.mail_phone", &f.mail_phone);
     push("field.certificate_serial", &f.certificate_serial);
     push("field.replace_reason", &f.replace_reason);
+    if !f.replace_cause.trim().is_empty() {
+        push(
+            "field.replace_cause",
+            &page.label("replace_cause", f.replace_cause.trim()),
+        );
+    }
     push("field.change_details", &f.change_details);
     let documents = document_rows(&page, &order);
     let stage = order
