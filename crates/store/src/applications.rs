@@ -330,6 +330,9 @@ pub struct Filter {
     pub created_before: Option<Timestamp>,
     /// Only those whose review is due before this date (YYYY-MM-DD): overdue.
     pub due_before: Option<String>,
+    /// Newest first only: those after this one (its creation time and id), so a long
+    /// walk (导出申领信息) goes on from where it stopped instead of counting an offset.
+    pub after: Option<(Timestamp, ApplicationId)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -487,6 +490,14 @@ async fn conditions(
     if let Some(d) = &filter.due_before {
         push(&mut clauses, args, "a.due_on < ?", Arg::Text(d.clone()));
     }
+    if let Some((at, id)) = filter.after {
+        args.push(Arg::Int(micros(at)));
+        args.push(Arg::Text(id.to_text()));
+        let (k, i) = (args.len() - 1, args.len());
+        clauses.push(format!(
+            "(a.created_at < ${k} OR (a.created_at = ${k} AND a.id < ${i}))"
+        ));
+    }
     Ok((clauses, sort_matches))
 }
 
@@ -522,6 +533,34 @@ pub async fn list(
     order: Order,
     offset: u32,
     limit: u32,
+) -> Result<(Vec<Summary>, u64), StoreError> {
+    list_counted(conn, scope, filter, order, offset, limit, true).await
+}
+
+/// One page of a list, without counting the matches (a walk through all of them).
+pub async fn page(
+    conn: &mut AnyConnection,
+    scope: Scope,
+    filter: &Filter,
+    order: Order,
+    offset: u32,
+    limit: u32,
+) -> Result<Vec<Summary>, StoreError> {
+    Ok(
+        list_counted(conn, scope, filter, order, offset, limit, false)
+            .await?
+            .0,
+    )
+}
+
+async fn list_counted(
+    conn: &mut AnyConnection,
+    scope: Scope,
+    filter: &Filter,
+    order: Order,
+    offset: u32,
+    limit: u32,
+    counted: bool,
 ) -> Result<(Vec<Summary>, u64), StoreError> {
     let mut args = Vec::new();
     let (common, sort_matches) = conditions(conn, scope, filter, &mut args).await?;
@@ -595,6 +634,20 @@ pub async fn list(
         };
     }
     let rows = query.fetch_all(&mut *conn).await?;
+    let list = rows
+        .into_iter()
+        .map(|r| {
+            Ok(Summary {
+                record: ApplicationRecord::try_from(r.row)?,
+                organisation_name: r.organisation_name,
+                credit_code: r.credit_code,
+                applicant_name: r.applicant_name,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    if !counted {
+        return Ok((list, 0));
+    }
     let mut all = common.clone();
     if !status_marks.is_empty() {
         all.push(format!("a.status IN ({})", status_marks.join(", ")));
@@ -608,17 +661,6 @@ pub async fn list(
         };
     }
     let (total,) = count.fetch_one(conn).await?;
-    let list = rows
-        .into_iter()
-        .map(|r| {
-            Ok(Summary {
-                record: ApplicationRecord::try_from(r.row)?,
-                organisation_name: r.organisation_name,
-                credit_code: r.credit_code,
-                applicant_name: r.applicant_name,
-            })
-        })
-        .collect::<Result<Vec<_>, StoreError>>()?;
     Ok((list, u64::try_from(total).unwrap_or(0)))
 }
 

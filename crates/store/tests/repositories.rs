@@ -279,3 +279,77 @@ async fn settings_first_writer_wins() {
         "one"
     );
 }
+
+#[tokio::test]
+async fn a_long_list_walks_on_after_its_last_row_and_sees_each_once() {
+    use domain::application::{CertType, Channel, Delivery, Kind, OrderNumber, Status};
+    use domain::ids::ApplicationId;
+    use store::applications::{self, Filter, NewApplication, Order, Scope};
+
+    let db = TestDb::new().await;
+    let store = db.store().await;
+    let mut conn = store.conn().await.unwrap();
+    let applicant = insert_user(&mut conn, "13800138000").await;
+    // Seven orders, several created in the same microsecond: the id breaks the tie.
+    let base = Timestamp::from_second(1_790_000_000).unwrap();
+    let mut numbers = Vec::new();
+    for n in 0..7u64 {
+        let number = OrderNumber::new(jiff::civil::date(2026, 11, 22), n + 1);
+        applications::insert(
+            &mut conn,
+            &NewApplication {
+                id: ApplicationId::new(),
+                order_number: &number,
+                organisation_id: None,
+                applicant_id: applicant,
+                kind: Kind::New,
+                cert_type: CertType::Personal,
+                channel: Channel::Online,
+                delivery: Delivery::Mail,
+                procedure: "fill,pay,review:first,produce:operator,deliver",
+                status: Status::Draft,
+                form: "{}",
+                quantity: 1,
+                years: 1,
+                at: base + (n as i64 / 3).seconds(),
+            },
+        )
+        .await
+        .unwrap();
+        numbers.push(number.as_str().to_owned());
+    }
+    let mut filter = Filter::default();
+    let mut walked = Vec::new();
+    loop {
+        let page = applications::page(&mut conn, Scope::All, &filter, Order::NewestFirst, 0, 2)
+            .await
+            .unwrap();
+        filter.after = page.last().map(|s| (s.record.created_at, s.record.id));
+        walked.extend(
+            page.iter()
+                .map(|s| s.record.order_number.as_str().to_owned()),
+        );
+        if page.len() < 2 {
+            break;
+        }
+    }
+    let (all, total) = applications::list(
+        &mut conn,
+        Scope::All,
+        &Filter::default(),
+        Order::NewestFirst,
+        0,
+        20,
+    )
+    .await
+    .unwrap();
+    assert_eq!(total, 7);
+    let listed: Vec<String> = all
+        .iter()
+        .map(|s| s.record.order_number.as_str().to_owned())
+        .collect();
+    assert_eq!(walked, listed, "the walk is the list, in its order");
+    let mut sorted = walked.clone();
+    sorted.sort();
+    assert_eq!(sorted, numbers, "each order exactly once");
+}

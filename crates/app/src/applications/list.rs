@@ -227,19 +227,16 @@ pub async fn export_csv(app: &App, actor: &Actor, query: &ListQuery) -> Result<S
         "\u{feff}订单号,业务类型,证书类型,办理方式,单位名称,统一社会信用代码,经办人,数量,金额(元),是否支付,状态,领取方式,申请时间,审核期限\r\n",
     );
     let mut conn = app.store.conn().await?;
-    let mut offset = 0;
+    let mut filter = filter;
     const CHUNK: u32 = 1000;
     loop {
-        let (items, _) = store::applications::list(
-            &mut conn,
-            Scope::All,
-            &filter,
-            Order::NewestFirst,
-            offset,
-            CHUNK,
-        )
-        .await?;
+        // Each chunk goes on after the last row of the one before (an index walk), not
+        // past an ever larger offset.
+        let items =
+            store::applications::page(&mut conn, Scope::All, &filter, Order::NewestFirst, 0, CHUNK)
+                .await?;
         let n = items.len();
+        filter.after = items.last().map(|s| (s.record.created_at, s.record.id));
         for s in items {
             let r = &s.record;
             let row = [
@@ -275,7 +272,6 @@ pub async fn export_csv(app: &App, actor: &Actor, query: &ListQuery) -> Result<S
         if n < CHUNK as usize {
             break;
         }
-        offset += CHUNK;
     }
     Ok(out)
 }
