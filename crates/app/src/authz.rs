@@ -112,6 +112,8 @@ pub enum Action {
     ViewQueue,
     /// Read and mark one's own notifications.
     ViewNotifications,
+    /// Look up issued certificates (staff; 证书管理 will refine this).
+    ViewCertificates,
     /// 制证: have the CA issue a certificate.
     ProduceCertificate,
     /// Revoke a certificate (注销, 补办, 信息变更, key compromise).
@@ -146,6 +148,7 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
         Action::Review => matches!(actor.role, Role::Reviewer | Role::Admin),
         Action::ViewQueue => actor.role.is_staff(),
         Action::ViewNotifications => !actor.system,
+        Action::ViewCertificates => actor.role.is_staff(),
         Action::ProduceCertificate | Action::RevokeCertificate => {
             matches!(actor.role, Role::Operator | Role::Admin)
         }
@@ -253,9 +256,21 @@ mod tests {
         for role in Role::ALL {
             let a = actor(role, None);
             let staff_ca = matches!(role, Role::Operator | Role::Admin);
-            assert_eq!(authorize(&a, Action::ProduceCertificate).is_ok(), staff_ca, "{role}");
-            assert_eq!(authorize(&a, Action::RevokeCertificate).is_ok(), staff_ca, "{role}");
-            assert_eq!(authorize(&a, Action::ManageCa).is_ok(), role == Role::Admin, "{role}");
+            assert_eq!(
+                authorize(&a, Action::ProduceCertificate).is_ok(),
+                staff_ca,
+                "{role}"
+            );
+            assert_eq!(
+                authorize(&a, Action::RevokeCertificate).is_ok(),
+                staff_ca,
+                "{role}"
+            );
+            assert_eq!(
+                authorize(&a, Action::ManageCa).is_ok(),
+                role == Role::Admin,
+                "{role}"
+            );
         }
         let org_admin = actor(
             Role::Applicant,

@@ -219,7 +219,7 @@ impl CertificateStatus {
 #[derive(Clone, Debug)]
 pub struct NewCertificate {
     pub id: CertificateId,
-    /// Lower-case hex of the serial's magnitude.
+    /// Upper-case hex of the serial (as OpenSSL prints it).
     pub serial: String,
     pub issuer_id: AuthorityId,
     pub application_id: Option<ApplicationId>,
@@ -372,7 +372,7 @@ pub async fn insert_certificates(
     Ok(())
 }
 
-/// A certificate by serial (lower-case hex).
+/// A certificate by serial (upper-case hex, as OpenSSL prints it).
 pub async fn by_serial(
     conn: &mut AnyConnection,
     serial: &str,
@@ -385,6 +385,14 @@ pub async fn by_serial(
     .fetch_optional(conn)
     .await?;
     row.map(CertificateRow::into_certificate).transpose()
+}
+
+/// How many certificates were issued.
+pub async fn count_certificates(conn: &mut AnyConnection) -> Result<u64, StoreError> {
+    let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM certificates")
+        .fetch_one(conn)
+        .await?;
+    Ok(u64::try_from(n).unwrap_or(0))
 }
 
 /// What is known of a public key: the subjects it was certified for, and whether it was

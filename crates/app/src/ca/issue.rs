@@ -95,7 +95,11 @@ pub async fn issue_many(
             .filter(|r| r.spki_sha256 == spki)
             .map(|r| &r.subject);
         if used.compromised
-            || used.subjects.iter().chain(in_batch).any(|s| *s != prepared.subject)
+            || used
+                .subjects
+                .iter()
+                .chain(in_batch)
+                .any(|s| *s != prepared.subject)
         {
             answers.push(Err(Error::Refused("ca.key_in_use")));
             continue;
@@ -114,7 +118,11 @@ pub async fn issue_many(
             cert_type: request.cert_type,
             subject: prepared.subject,
             holder_name: prepared.holder_name,
-            organisation_name: request.subject.organisation.as_ref().map(|o| o.name.clone()),
+            organisation_name: request
+                .subject
+                .organisation
+                .as_ref()
+                .map(|o| o.name.clone()),
             credit_code: request
                 .subject
                 .organisation
@@ -187,7 +195,13 @@ fn prepare(ca: &super::Ca, actor: &Actor, request: &IssueRequest) -> Result<Prep
         .person_name
         .clone()
         .or_else(|| request.subject.seal_name.clone())
-        .or_else(|| request.subject.organisation.as_ref().map(|o| o.name.clone()))
+        .or_else(|| {
+            request
+                .subject
+                .organisation
+                .as_ref()
+                .map(|o| o.name.clone())
+        })
         .unwrap_or_default();
     Ok(Prepared {
         tbs,

@@ -10,6 +10,7 @@
 //! - [`ocsp`]: answers from pre-signed responses held in memory.
 //! - [`watch`]: notices what other instances did (a revocation, a new CRL) within a second.
 
+pub mod certificates;
 pub mod crl;
 pub mod init;
 pub mod issue;
@@ -25,6 +26,7 @@ use std::sync::{Arc, RwLock};
 use bytes::Bytes;
 use domain::ids::AuthorityId;
 
+pub use certificates::{Certificate, certificate, count};
 pub use init::{CaAlgorithm, CaNames, InitOptions, Initialised, init};
 pub use issue::{IssueRequest, IssuedCertificate, issue, issue_many};
 pub use keys::KeySource;

@@ -32,6 +32,9 @@ pub const UNKNOWN_VALIDITY: SignedDuration = SignedDuration::from_mins(5);
 pub const UNKNOWN_LIMIT: usize = 65_536;
 const SHARDS: usize = 16;
 
+/// `OCSPResponse { malformedRequest }`, for a request that is not even base64.
+pub const MALFORMED_REQUEST: &[u8] = pki::ocsp::MALFORMED_REQUEST;
+
 /// The responder certificate and key currently answering.
 #[derive(Debug)]
 pub(crate) struct CurrentResponder {
@@ -167,10 +170,7 @@ pub async fn respond(app: &App, request: &[u8]) -> Result<OcspAnswer, Error> {
         singles.push(single(app, *id, now).await?);
     }
     let responder = read(&ca.responder);
-    let der = match responder
-        .responder
-        .sign_all(&singles, now, parsed.nonce())
-    {
+    let der = match responder.responder.sign_all(&singles, now, parsed.nonce()) {
         Ok(der) => der,
         Err(e) => {
             tracing::error!(error = %e, "OCSP signing failed");

@@ -17,7 +17,10 @@ const REASONS: [(RevocationReason, &str); 7] = [
     (RevocationReason::CaCompromise, "cACompromise"),
     (RevocationReason::AffiliationChanged, "affiliationChanged"),
     (RevocationReason::Superseded, "superseded"),
-    (RevocationReason::CessationOfOperation, "cessationOfOperation"),
+    (
+        RevocationReason::CessationOfOperation,
+        "cessationOfOperation",
+    ),
     (RevocationReason::PrivilegeWithdrawn, "privilegeWithdrawn"),
 ];
 

@@ -101,8 +101,7 @@ pub async fn maintain(app: &App) -> Result<Maintained, Error> {
             ca.cache.clear();
         }
         _ if now.duration_until(current.not_after) < RESPONDER_RENEW_BEFORE => {
-            let (keys, issuing, issuing_id) =
-                (ca.keys.clone(), ca.issuing.clone(), ca.issuing_id);
+            let (keys, issuing, issuing_id) = (ca.keys.clone(), ca.issuing.clone(), ca.issuing_id);
             let (record, signer) = tokio::task::spawn_blocking(move || {
                 let names = CaNames::default();
                 let name = pki::DistinguishedName::new()
