@@ -124,3 +124,14 @@ impl App {
         self.ca.as_ref().ok_or(Error::Refused("ca.not_initialised"))
     }
 }
+
+/// Whether a CA was initialised in this database (a public fact: the CA routes say it).
+pub async fn exists(app: &App) -> Result<bool, Error> {
+    let mut conn = app.store.conn().await?;
+    Ok(store::ca::exists(&mut conn).await?)
+}
+
+/// A passphrase for a demo CA: 256 random bits, URL-safe base64.
+pub fn generate_passphrase(app: &App) -> zeroize::Zeroizing<String> {
+    zeroize::Zeroizing::new(crate::random::token(&*app.random))
+}
