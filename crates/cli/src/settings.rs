@@ -614,8 +614,7 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.create_file("certdesk.toml", "[ca]\npassphrase = \"s3cret\"\n")?;
             let err = Settings::load(&Flags::default())
-                .err()
-                .expect("refused")
+                .expect_err("refused")
                 .to_string();
             assert!(
                 err.contains("ca.passphrase") && err.contains("CERTDESK_CA__PASSPHRASE"),
@@ -629,7 +628,7 @@ mod tests {
             let keys = s.ca().key_source(false).map_err(|e| e.to_string())?;
             assert!(matches!(keys, Some(app::ca::KeySource::File { .. })));
             assert_eq!(s.ca().names().organisation, "某某CA");
-            let err = s.ca().key_source(true).err().expect("no token").to_string();
+            let err = s.ca().key_source(true).expect_err("no token").to_string();
             assert!(err.contains("ca.pkcs11.module"), "{err}");
             Ok(())
         });

@@ -91,6 +91,8 @@ async fn ca_init_creates_the_ca_once_and_never_reads_a_passphrase_from_the_file(
 }
 
 /// Starts `serve`, returns the child and its URL once printed, with every line before it.
+/// The caller kills and waits for the child.
+#[allow(clippy::zombie_processes)]
 fn serve(mut command: Command) -> (std::process::Child, String, Vec<String>) {
     let mut child = command
         .args(["serve", "--listen", "127.0.0.1:0"])
