@@ -270,6 +270,30 @@ async fn the_ca_over_http_as_openssl_sees_it() {
     let out = ocsp_post(&app, dir, "7E57AB1E5E41A1");
     assert!(out.contains(": unknown"), "{out}");
 
+    // Several certificates in one request: signed on demand, the nonce echoed.
+    let out = openssl(
+        dir,
+        &[
+            "ocsp",
+            "-issuer",
+            "issuing.pem",
+            "-CAfile",
+            "root.pem",
+            "-verify_other",
+            "issuing.pem",
+            "-serial",
+            &format!("0x{}", ec.serial),
+            "-serial",
+            &format!("0x{}", rsa.serial),
+            "-url",
+            &format!("{}/ocsp", app.url),
+        ],
+    );
+    assert!(out.contains("Response verify OK"), "{out}");
+    assert!(!out.contains("WARNING: no nonce"), "{out}");
+    assert!(out.contains(&format!("0x{}: revoked", ec.serial)), "{out}");
+    assert!(out.contains(&format!("0x{}: good", rsa.serial)), "{out}");
+
     // GET (RFC 6960 appendix A): the same answers, with Cache-Control.
     for (serial, expect) in [(&ec.serial, ": revoked"), (&sm2.serial, ": good")] {
         openssl(
