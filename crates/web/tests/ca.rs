@@ -270,6 +270,27 @@ async fn the_ca_over_http_as_openssl_sees_it() {
     let out = ocsp_post(&app, dir, "7E57AB1E5E41A1");
     assert!(out.contains(": unknown"), "{out}");
 
+    // A CertID of another issuer (the root): unauthorized.
+    let out = Command::new("openssl")
+        .args([
+            "ocsp",
+            "-issuer",
+            "root.pem",
+            "-serial",
+            "0x01",
+            "-url",
+            &format!("{}/ocsp", app.url),
+        ])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let t = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(t.contains("Responder Error: unauthorized"), "{t}");
+
     // Several certificates in one request: signed on demand, the nonce echoed.
     let out = openssl(
         dir,
