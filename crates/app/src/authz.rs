@@ -112,6 +112,14 @@ pub enum Action {
     ViewQueue,
     /// Read and mark one's own notifications.
     ViewNotifications,
+    /// Look up issued certificates (staff; 证书管理 will refine this).
+    ViewCertificates,
+    /// 制证: have the CA issue a certificate.
+    ProduceCertificate,
+    /// Revoke a certificate (注销, 补办, 信息变更, key compromise).
+    RevokeCertificate,
+    /// Create the CA, renew its OCSP responder, regenerate its CRL by hand.
+    ManageCa,
 }
 
 pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
@@ -140,6 +148,11 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
         Action::Review => matches!(actor.role, Role::Reviewer | Role::Admin),
         Action::ViewQueue => actor.role.is_staff(),
         Action::ViewNotifications => !actor.system,
+        Action::ViewCertificates => actor.role.is_staff(),
+        Action::ProduceCertificate | Action::RevokeCertificate => {
+            matches!(actor.role, Role::Operator | Role::Admin)
+        }
+        Action::ManageCa => actor.role == Role::Admin,
     };
     if allowed {
         Ok(())
@@ -236,6 +249,35 @@ mod tests {
             assert_eq!(ok, role == Role::Admin, "{role}");
         }
         assert!(authorize(&Actor::system(), Action::ManageUsers).is_ok());
+    }
+
+    #[test]
+    fn operators_and_admins_produce_and_revoke_only_admins_manage_the_ca() {
+        for role in Role::ALL {
+            let a = actor(role, None);
+            let staff_ca = matches!(role, Role::Operator | Role::Admin);
+            assert_eq!(
+                authorize(&a, Action::ProduceCertificate).is_ok(),
+                staff_ca,
+                "{role}"
+            );
+            assert_eq!(
+                authorize(&a, Action::RevokeCertificate).is_ok(),
+                staff_ca,
+                "{role}"
+            );
+            assert_eq!(
+                authorize(&a, Action::ManageCa).is_ok(),
+                role == Role::Admin,
+                "{role}"
+            );
+        }
+        let org_admin = actor(
+            Role::Applicant,
+            Some((OrganisationId::new(), MemberRole::Admin)),
+        );
+        assert!(authorize(&org_admin, Action::ProduceCertificate).is_err());
+        assert!(authorize(&Actor::system(), Action::ManageCa).is_ok());
     }
 
     #[test]

@@ -22,3 +22,9 @@ pub async fn purge_expired(app: &App) -> Result<Purged, Error> {
         sign_in_failures,
     })
 }
+
+/// The CA's periodic work: a fresh CRL once the last is a day old, a new OCSP responder
+/// certificate before the current one runs out. Nothing without a CA.
+pub async fn maintain_ca(app: &App) -> Result<crate::ca::watch::Maintained, Error> {
+    crate::ca::watch::maintain(app).await
+}

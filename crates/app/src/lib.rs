@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod admin;
 pub mod applications;
 pub mod authz;
+pub mod ca;
 pub mod clock;
 pub mod config;
 pub mod dashboard;
@@ -39,6 +40,8 @@ pub struct App {
     public_url: String,
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
+    /// The certificate authority, once initialised and loaded ([`App::with_ca`]).
+    ca: Option<Arc<ca::Ca>>,
 }
 
 impl App {
@@ -53,6 +56,7 @@ impl App {
             public_url,
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
+            ca: None,
         }
     }
 

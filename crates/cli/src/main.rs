@@ -1,4 +1,4 @@
-//! The `certdesk` binary: `serve`, `migrate`, `admin create-user`, `demo seed`.
+//! The `certdesk` binary: `serve`, `migrate`, `ca init`, `admin create-user`, `demo seed`.
 //!
 //! Settings come from, in rising precedence: defaults, `certdesk.toml` (or the file
 //! named by `--config`), `CERTDESK_*` environment variables, command-line flags.
@@ -34,10 +34,29 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// The certificate authority.
+    Ca {
+        #[command(subcommand)]
+        command: CaCommand,
+    },
     /// Demo data.
     Demo {
         #[command(subcommand)]
         command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CaCommand {
+    /// Create the CA (root, issuing CA, OCSP responder) in the database. Keys are encrypted
+    /// under CERTDESK_CA__PASSPHRASE (or ca.passphrase_file), or made in the PKCS#11 token
+    /// of [ca.pkcs11] with --pkcs11. Refused when a CA exists.
+    Init {
+        #[arg(long, default_value = "p256", value_parser = ["p256", "rsa3072", "sm2"])]
+        algorithm: String,
+        /// Keep the keys in the PKCS#11 token of [ca.pkcs11] (P-256 only).
+        #[arg(long)]
+        pkcs11: bool,
     },
 }
 
@@ -160,6 +179,33 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
                 Err(e) => Err(anyhow::anyhow!("{e}")),
             }
         }
+        Command::Ca {
+            command: CaCommand::Init { algorithm, pkcs11 },
+        } => {
+            let section = settings.ca();
+            let Some(keys) = section.key_source(pkcs11)? else {
+                bail!(
+                    "ca init needs a passphrase for the CA keys: set CERTDESK_CA__PASSPHRASE or ca.passphrase_file (or use --pkcs11 with [ca.pkcs11])"
+                );
+            };
+            let algorithm = app::ca::CaAlgorithm::parse(&algorithm)
+                .ok_or_else(|| anyhow::anyhow!("--algorithm: p256, rsa3072 or sm2"))?;
+            let app = open_app(&settings, open_store(&settings).await?).await?;
+            let options = app::ca::InitOptions {
+                algorithm,
+                names: section.names(),
+            };
+            let made = init_ca(&app, &keys, &options).await?;
+            println!(
+                "CA created ({:?}): root serial {}, issuing CA serial {}",
+                made.algorithm, made.root_serial, made.issuing_serial
+            );
+            println!(
+                "the root certificate is served at {}/ca/root.crt; `certdesk serve` opens the CA with the same settings",
+                settings.public_url()
+            );
+            Ok(())
+        }
         Command::Demo {
             command: DemoCommand::Seed,
         } => {
@@ -175,6 +221,93 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
             seed_and_print(&app, &settings.data_dir).await
         }
     }
+}
+
+async fn init_ca(
+    app: &app::App,
+    keys: &app::ca::KeySource,
+    options: &app::ca::InitOptions,
+) -> Result<app::ca::Initialised> {
+    match app::ca::init(app, &app::Actor::system(), keys, options).await {
+        Ok(made) => Ok(made),
+        Err(app::Error::Refused("ca.exists")) => {
+            bail!("a CA exists in this database already; ca init never replaces one")
+        }
+        Err(app::Error::Refused("ca.pkcs11_p256_only")) => {
+            bail!("a CA in a PKCS#11 token is P-256 only: use --algorithm p256")
+        }
+        Err(e) => Err(anyhow::anyhow!("creating the CA: {e}")),
+    }
+}
+
+/// Opens the CA for `serve`. In demo mode, a database without one gets one, its passphrase
+/// generated and written to `<data-dir>/ca-passphrase`. None when there is no CA (outside
+/// demo mode): the CA routes then answer 503.
+async fn open_ca(
+    settings: &Settings,
+    app: &app::App,
+) -> Result<Option<std::sync::Arc<app::ca::Ca>>> {
+    let section = settings.ca();
+    let demo_file = settings.data_dir.join("ca-passphrase");
+    let mut keys = section.key_source(false)?;
+    if keys.is_none() && settings.demo && demo_file.exists() {
+        let text = std::fs::read_to_string(&demo_file)
+            .with_context(|| format!("reading {}", demo_file.display()))?;
+        keys = Some(app::ca::KeySource::file(zeroize::Zeroizing::new(
+            text.trim_end_matches(['\r', '\n']).to_owned(),
+        )));
+    }
+    let exists = app::ca::exists(app)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    if !exists {
+        if !settings.demo {
+            println!(
+                "no CA yet: run `certdesk ca init` (the CA routes /ca, /crl and /ocsp answer 503 until then)"
+            );
+            return Ok(None);
+        }
+        let keys = match keys.take() {
+            Some(k) => k,
+            None => {
+                let passphrase = app::ca::generate_passphrase(app);
+                write_private(&demo_file, &format!("{}\n", passphrase.as_str()))
+                    .with_context(|| format!("writing {}", demo_file.display()))?;
+                println!(
+                    "demo: a CA is created; its key passphrase is in {} (keep it: the CA cannot be opened without it)",
+                    demo_file.display()
+                );
+                app::ca::KeySource::file(passphrase)
+            }
+        };
+        let options = app::ca::InitOptions {
+            names: section.names(),
+            ..app::ca::InitOptions::default()
+        };
+        if let Err(e) = init_ca(app, &keys, &options).await {
+            // Another instance may have created it at the same moment: open that one.
+            tracing::warn!(error = %e, "demo CA not created");
+        }
+        return load_ca(app, &keys).await.map(Some);
+    }
+    let Some(keys) = keys else {
+        bail!(
+            "the CA keys need their passphrase: set CERTDESK_CA__PASSPHRASE or ca.passphrase_file (or [ca.pkcs11] for a token)"
+        );
+    };
+    load_ca(app, &keys).await.map(Some)
+}
+
+async fn load_ca(app: &app::App, keys: &app::ca::KeySource) -> Result<std::sync::Arc<app::ca::Ca>> {
+    let ca = app::ca::load(app, keys)
+        .await
+        .map_err(|e| anyhow::anyhow!("opening the CA: {e}"))?;
+    println!(
+        "CA loaded ({:?}, CRL number {})",
+        ca.algorithm(),
+        ca.revision()
+    );
+    Ok(ca)
 }
 
 async fn seed_and_print(app: &app::App, data_dir: &Path) -> Result<()> {
@@ -230,6 +363,15 @@ async fn serve(settings: Settings) -> Result<()> {
         // Another instance may have seeded at the same moment: that is fine.
         tracing::warn!(error = %e, "demo data not seeded");
     }
+    let app = match open_ca(&settings, &app).await? {
+        Some(ca) => {
+            let app = app.with_ca(ca);
+            // Revocations made by other instances reach this one's OCSP answers within a second.
+            tokio::spawn(app::ca::watch::watch(app.clone(), Duration::from_secs(1)));
+            app
+        }
+        None => app,
+    };
     spawn_housekeeping(app.clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let sender = match smtp {
@@ -285,7 +427,7 @@ async fn serve(settings: Settings) -> Result<()> {
     Ok(())
 }
 
-/// Runs the periodic clean-up every hour.
+/// Runs the periodic clean-up and the CA's periodic work every hour.
 fn spawn_housekeeping(app: app::App) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -298,6 +440,13 @@ fn spawn_housekeeping(app: app::App) {
                     "housekeeping done"
                 ),
                 Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+            }
+            // A CRL a day old is replaced; a responder certificate near its end is renewed.
+            match app::housekeeping::maintain_ca(&app).await {
+                Ok(m) => {
+                    tracing::debug!(crl = ?m.crl, responder = m.responder_renewed, "CA maintained")
+                }
+                Err(e) => tracing::warn!(error = %e, "CA maintenance failed"),
             }
         }
     });

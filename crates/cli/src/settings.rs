@@ -45,6 +45,135 @@ pub struct Settings {
     /// Outgoing e-mail. Without it, e-mails stay in the outbox for admins to read.
     #[serde(default, skip_serializing)]
     pub smtp: Option<SmtpSection>,
+    /// The CA: how its keys are opened, and its names for `ca init`.
+    #[serde(default, skip_serializing)]
+    pub ca: Option<CaSection>,
+}
+
+/// The `[ca]` section. The passphrase comes only from `CERTDESK_CA__PASSPHRASE` or from
+/// `passphrase_file`; written in certdesk.toml it is refused (see [`Settings::load`]).
+#[derive(Clone, Default, Deserialize)]
+pub struct CaSection {
+    pub passphrase: Option<String>,
+    pub passphrase_file: Option<PathBuf>,
+    /// Keys in a PKCS#11 token instead (P-256 only).
+    pub pkcs11: Option<Pkcs11Section>,
+    /// `O=` of the CA names [default: certdesk].
+    pub organisation: Option<String>,
+    /// `CN=` of the root [default: certdesk Root CA].
+    pub root_common_name: Option<String>,
+    /// `CN=` of the issuing CA [default: certdesk Issuing CA].
+    pub issuing_common_name: Option<String>,
+}
+
+/// `[ca.pkcs11]`: the PIN from `CERTDESK_CA__PKCS11__PIN` or `pin_file`.
+#[derive(Clone, Default, Deserialize)]
+pub struct Pkcs11Section {
+    pub module: Option<PathBuf>,
+    pub token_label: Option<String>,
+    pub pin: Option<String>,
+    pub pin_file: Option<PathBuf>,
+}
+
+impl fmt::Debug for CaSection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CaSection")
+            .field(
+                "passphrase",
+                &self.passphrase.as_ref().map(|_| "<redacted>"),
+            )
+            .field("passphrase_file", &self.passphrase_file)
+            .field("pkcs11", &self.pkcs11)
+            .field("organisation", &self.organisation)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Pkcs11Section {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pkcs11Section")
+            .field("module", &self.module)
+            .field("token_label", &self.token_label)
+            .field("pin", &self.pin.as_ref().map(|_| "<redacted>"))
+            .field("pin_file", &self.pin_file)
+            .finish()
+    }
+}
+
+/// A secret from the environment or a file (one of them), trimmed of its line end.
+fn secret(
+    value: &Option<String>,
+    file: &Option<PathBuf>,
+    name: &str,
+    env: &str,
+) -> Result<Option<zeroize::Zeroizing<String>>> {
+    match (value, file) {
+        (Some(_), Some(_)) => {
+            anyhow::bail!("settings ca.{name} ({env}) and ca.{name}_file are both set: keep one")
+        }
+        (Some(v), None) => Ok(Some(zeroize::Zeroizing::new(v.clone()))),
+        (None, Some(file)) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading setting ca.{name}_file ({})", file.display()))?;
+            Ok(Some(zeroize::Zeroizing::new(
+                text.trim_end_matches(['\r', '\n']).to_owned(),
+            )))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+impl CaSection {
+    /// How the CA keys are opened: a token when `[ca.pkcs11]` is set (or `pkcs11` is asked
+    /// for), else the passphrase if one is given; none otherwise.
+    pub fn key_source(&self, pkcs11: bool) -> Result<Option<app::ca::KeySource>> {
+        if pkcs11 || self.pkcs11.is_some() {
+            let p = self.pkcs11.clone().unwrap_or_default();
+            let module = p.module.clone().ok_or_else(|| {
+                anyhow::anyhow!("setting ca.pkcs11.module is required for a CA in a PKCS#11 token (or CERTDESK_CA__PKCS11__MODULE)")
+            })?;
+            let token_label = p.token_label.clone().ok_or_else(|| {
+                anyhow::anyhow!("setting ca.pkcs11.token_label is required for a CA in a PKCS#11 token (or CERTDESK_CA__PKCS11__TOKEN_LABEL)")
+            })?;
+            let pin = secret(
+                &p.pin,
+                &p.pin_file,
+                "pkcs11.pin",
+                "CERTDESK_CA__PKCS11__PIN",
+            )?
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "the token PIN is missing: set CERTDESK_CA__PKCS11__PIN or ca.pkcs11.pin_file"
+                )
+            })?;
+            return Ok(Some(app::ca::KeySource::Pkcs11 {
+                module,
+                token_label,
+                pin,
+            }));
+        }
+        Ok(secret(
+            &self.passphrase,
+            &self.passphrase_file,
+            "passphrase",
+            "CERTDESK_CA__PASSPHRASE",
+        )?
+        .map(app::ca::KeySource::file))
+    }
+
+    pub fn names(&self) -> app::ca::CaNames {
+        let mut names = app::ca::CaNames::default();
+        if let Some(o) = &self.organisation {
+            names.organisation.clone_from(o);
+        }
+        if let Some(cn) = &self.root_common_name {
+            names.root_common_name.clone_from(cn);
+        }
+        if let Some(cn) = &self.issuing_common_name {
+            names.issuing_common_name.clone_from(cn);
+        }
+        names
+    }
 }
 
 /// The `[smtp]` section, as written; [`SmtpSection::mailer`] checks it.
@@ -175,6 +304,7 @@ impl Default for Settings {
             demo: true,
             blobs: None,
             smtp: None,
+            ca: None,
         }
     }
 }
@@ -201,6 +331,25 @@ impl Settings {
             .unwrap_or_else(|| PathBuf::from("certdesk.toml"));
         if flags.config.is_some() && !file.exists() {
             anyhow::bail!("settings file {} does not exist", file.display());
+        }
+        // Secrets of the CA never sit in the settings file, which is often shared or committed.
+        let in_file = Figment::from(Toml::file(&file));
+        for (key, instead) in [
+            (
+                "ca.passphrase",
+                "CERTDESK_CA__PASSPHRASE or ca.passphrase_file",
+            ),
+            (
+                "ca.pkcs11.pin",
+                "CERTDESK_CA__PKCS11__PIN or ca.pkcs11.pin_file",
+            ),
+        ] {
+            if in_file.find_value(key).is_ok() {
+                anyhow::bail!(
+                    "setting {key} must not be written in {}: give it in {instead}",
+                    file.display()
+                );
+            }
         }
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(&file))
@@ -262,6 +411,11 @@ impl Settings {
                 _ => url.clone(),
             },
         }
+    }
+
+    /// The `[ca]` section, empty when absent.
+    pub fn ca(&self) -> CaSection {
+        self.ca.clone().unwrap_or_default()
     }
 
     pub fn secure_cookies(&self) -> bool {
@@ -453,6 +607,31 @@ mod tests {
             let err = section.mailer().err().expect(setting).to_string();
             assert!(err.contains(setting), "{setting}: {err}");
         }
+    }
+
+    #[test]
+    fn a_ca_passphrase_in_the_file_is_refused_but_taken_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("certdesk.toml", "[ca]\npassphrase = \"s3cret\"\n")?;
+            let err = Settings::load(&Flags::default())
+                .expect_err("refused")
+                .to_string();
+            assert!(
+                err.contains("ca.passphrase") && err.contains("CERTDESK_CA__PASSPHRASE"),
+                "{err}"
+            );
+
+            jail.create_file("certdesk.toml", "[ca]\norganisation = \"某某CA\"\n")?;
+            jail.set_env("CERTDESK_CA__PASSPHRASE", "s3cret");
+            let s = Settings::load(&Flags::default()).map_err(|e| e.to_string())?;
+            assert!(!format!("{s:?}").contains("s3cret"));
+            let keys = s.ca().key_source(false).map_err(|e| e.to_string())?;
+            assert!(matches!(keys, Some(app::ca::KeySource::File { .. })));
+            assert_eq!(s.ca().names().organisation, "某某CA");
+            let err = s.ca().key_source(true).expect_err("no token").to_string();
+            assert!(err.contains("ca.pkcs11.module"), "{err}");
+            Ok(())
+        });
     }
 
     #[test]

@@ -96,6 +96,14 @@ id_type!(
     /// An e-mail in the outbox.
     MailId
 );
+id_type!(
+    /// One of the CA's own certificates (root, issuing CA, OCSP responder).
+    AuthorityId
+);
+id_type!(
+    /// A certificate the CA issued.
+    CertificateId
+);
 
 #[cfg(test)]
 mod tests {

@@ -368,30 +368,19 @@ impl Responder {
         produced_at: Timestamp,
         nonce: Option<&[u8]>,
     ) -> Result<Vec<u8>, SignError> {
-        let status = match single.status {
-            CertStatus::Good => vec![ctx_prim(0), 0],
-            CertStatus::Revoked { at, reason } => {
-                let mut info = asn1::generalized_time(at);
-                if reason != RevocationReason::Unspecified {
-                    info.extend_from_slice(&asn1::tlv(
-                        ctx(0),
-                        &[&[asn1::ENUMERATED, 1, reason.code()]],
-                    ));
-                }
-                asn1::tlv(ctx(1), &[&info])
-            }
-            CertStatus::Unknown => vec![ctx_prim(2), 0],
-        };
-        let next = single
-            .next_update
-            .map(|t| asn1::tlv(ctx(0), &[&asn1::generalized_time(t)]))
-            .unwrap_or_default();
-        let single_der = asn1::seq(&[
-            &single.cert_id.to_der(),
-            &status,
-            &asn1::generalized_time(single.this_update),
-            &next,
-        ]);
+        self.sign_all(std::slice::from_ref(single), produced_at, nonce)
+    }
+
+    /// As [`Responder::sign`], with one `SingleResponse` per CertID of a request that
+    /// asked about several certificates (RFC 6960 §4.2.1), in the order given.
+    pub fn sign_all(
+        &self,
+        singles: &[SingleResponse],
+        produced_at: Timestamp,
+        nonce: Option<&[u8]>,
+    ) -> Result<Vec<u8>, SignError> {
+        let singles: Vec<Vec<u8>> = singles.iter().map(single_der).collect();
+        let singles: Vec<&[u8]> = singles.iter().map(Vec::as_slice).collect();
         let responder_id = asn1::tlv(ctx(2), &[&asn1::octet_string(&self.key_hash)]);
         let extensions = nonce
             .map(|n| {
@@ -408,7 +397,7 @@ impl Responder {
         let data = asn1::seq(&[
             &responder_id,
             &asn1::generalized_time(produced_at),
-            &asn1::seq(&[&single_der]),
+            &asn1::seq(&singles),
             &extensions,
         ]);
         let signature = self.signer.sign(&data)?;
@@ -425,6 +414,34 @@ impl Responder {
             &asn1::tlv(ctx(0), &[&bytes]),
         ]))
     }
+}
+
+/// One `SingleResponse` (DER).
+fn single_der(single: &SingleResponse) -> Vec<u8> {
+    let status = match single.status {
+        CertStatus::Good => vec![ctx_prim(0), 0],
+        CertStatus::Revoked { at, reason } => {
+            let mut info = asn1::generalized_time(at);
+            if reason != RevocationReason::Unspecified {
+                info.extend_from_slice(&asn1::tlv(
+                    ctx(0),
+                    &[&[asn1::ENUMERATED, 1, reason.code()]],
+                ));
+            }
+            asn1::tlv(ctx(1), &[&info])
+        }
+        CertStatus::Unknown => vec![ctx_prim(2), 0],
+    };
+    let next = single
+        .next_update
+        .map(|t| asn1::tlv(ctx(0), &[&asn1::generalized_time(t)]))
+        .unwrap_or_default();
+    asn1::seq(&[
+        &single.cert_id.to_der(),
+        &status,
+        &asn1::generalized_time(single.this_update),
+        &next,
+    ])
 }
 
 impl Authority {

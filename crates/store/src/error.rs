@@ -16,6 +16,10 @@ pub enum Conflict {
     ServicePointName,
     /// Another linked platform (关联平台) has this name.
     PlatformName,
+    /// The CA has a root or issuing certificate already.
+    CaExists,
+    /// A certificate with this serial number exists (a 127-bit random serial: never in practice).
+    CertificateSerial,
 }
 
 impl fmt::Display for Conflict {
@@ -63,6 +67,16 @@ const CONFLICTS: &[(&str, &str, Conflict)] = &[
         "linked_platforms_name_key",
         "linked_platforms.name",
         Conflict::PlatformName,
+    ),
+    (
+        "ca_authorities_one_ca",
+        "ca_authorities.role",
+        Conflict::CaExists,
+    ),
+    (
+        "certificates_serial_key",
+        "certificates.serial",
+        Conflict::CertificateSerial,
     ),
 ];
 

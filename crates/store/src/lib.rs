@@ -15,6 +15,7 @@ pub mod applications;
 pub mod audit;
 #[cfg(feature = "bulk")]
 pub mod bulk;
+pub mod ca;
 pub mod config;
 pub mod documents;
 pub mod events;

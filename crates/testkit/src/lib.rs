@@ -29,6 +29,7 @@ pub struct TestApp {
     pub app: app::App,
     pub clock: Arc<app::ManualClock>,
     server: tokio::task::JoinHandle<()>,
+    ca_watch: tokio::task::JoinHandle<()>,
     next: AtomicU32,
     // Last: the database is dropped after the server has stopped.
     _db: TestDb,
@@ -68,6 +69,11 @@ impl TestApp {
         .await
         .unwrap();
         let app = app::App::new(store, blobs, &url).with_clock(clock.clone());
+        let app = with_test_ca(app).await;
+        let ca_watch = tokio::spawn(app::ca::watch::watch(
+            app.clone(),
+            std::time::Duration::from_millis(500),
+        ));
         let router = web::router(web::AppState::new(app.clone(), web::WebConfig::default()));
         let server = tokio::spawn(async move {
             axum::serve(listener, router).await.unwrap();
@@ -77,10 +83,29 @@ impl TestApp {
             app,
             clock,
             server,
+            ca_watch,
             next: AtomicU32::new(1),
             _db: db,
             _blobs: blob_dir,
         }
+    }
+
+    /// The actor a session of `who` carries, for calling `app` functions directly.
+    pub async fn actor(&self, who: &Credentials) -> app::Actor {
+        let session = app::accounts::sign_in(
+            &self.app,
+            &app::accounts::SignInInput {
+                mobile: who.mobile.clone(),
+                password: who.password.clone(),
+            },
+        )
+        .await
+        .unwrap();
+        app::accounts::authenticate(&self.app, &session.token)
+            .await
+            .unwrap()
+            .unwrap()
+            .actor
     }
 
     /// A number unique within this test, for mobiles and codes.
@@ -220,8 +245,36 @@ impl TestApp {
     }
 }
 
+/// The passphrase of the harness's CA keys.
+pub const CA_PASSPHRASE: &str = "test CA passphrase";
+
+/// The harness's key source: soft keys under [`CA_PASSPHRASE`], with a PBKDF2 count low
+/// enough for tests (production writes 600,000).
+pub fn test_key_source() -> app::ca::KeySource {
+    app::ca::KeySource::File {
+        passphrase: CA_PASSPHRASE.to_owned().into(),
+        kdf_iterations: 1_000,
+    }
+}
+
+/// Creates a P-256 CA (soft keys) in the app's database and loads it.
+pub async fn with_test_ca(app: app::App) -> app::App {
+    let keys = test_key_source();
+    app::ca::init(
+        &app,
+        &app::Actor::system(),
+        &keys,
+        &app::ca::InitOptions::default(),
+    )
+    .await
+    .unwrap();
+    let ca = app::ca::load(&app, &keys).await.unwrap();
+    app.with_ca(ca)
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+        self.ca_watch.abort();
     }
 }

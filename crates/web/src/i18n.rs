@@ -38,6 +38,7 @@ const ZH: &[&str] = &[
     include_str!("../locales/zh-CN/orders.toml"),
     include_str!("../locales/zh-CN/config.toml"),
     include_str!("../locales/zh-CN/mail.toml"),
+    include_str!("../locales/zh-CN/ca.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/ui.toml"),
@@ -45,6 +46,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/orders.toml"),
     include_str!("../locales/en/config.toml"),
     include_str!("../locales/en/mail.toml"),
+    include_str!("../locales/en/ca.toml"),
 ];
 
 pub struct Catalog {

@@ -4,6 +4,7 @@
 //! `/api/v1/openapi.json`.
 
 mod api;
+mod ca;
 mod csrf;
 mod error;
 mod i18n;
@@ -47,7 +48,8 @@ impl AppState {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    // Pages and the API know who is asking (the session, read once per request).
+    let visited = Router::new()
         .merge(pages::routes())
         .nest("/api/v1", api::routes())
         .route("/healthz", get(healthz))
@@ -55,7 +57,11 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             visitor::load,
-        ))
+        ));
+    // The CA's public routes do not: OCSP must not pay a session read per request.
+    Router::new()
+        .merge(ca::routes())
+        .merge(visited)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),

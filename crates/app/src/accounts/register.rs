@@ -308,8 +308,13 @@ pub(crate) fn conflict_to_field(e: store::StoreError) -> Error {
             Error::field("id_number", "individual.id_number_taken")
         }
         Some(Conflict::MembershipActive) => Error::field("mobile", "member.in_other_org"),
-        Some(Conflict::Payment | Conflict::ServicePointName | Conflict::PlatformName) | None => {
-            e.into()
-        }
+        Some(
+            Conflict::Payment
+            | Conflict::ServicePointName
+            | Conflict::PlatformName
+            | Conflict::CaExists
+            | Conflict::CertificateSerial,
+        )
+        | None => e.into(),
     }
 }
