@@ -284,6 +284,12 @@ pub async fn work(
         Role::Reviewer => REVIEWER_OPS,
     };
     let mut turn = worker;
+    // People arrive one by one, not all in the same instant: with a pause between
+    // clicks, everyone's first request at once would be a burst no steady load has.
+    if !think.is_zero() {
+        let arrival = think.mul_f64(2.0 * (rng.below(1_000_000) as f64 / 1_000_000.0));
+        tokio::time::sleep(arrival).await;
+    }
     while Instant::now() < until {
         let op = ops.start + turn % ops.len();
         turn += 1;
