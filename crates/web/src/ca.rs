@@ -122,7 +122,8 @@ async fn answer(state: &AppState, der: &[u8], get: bool) -> Response {
         Ok(a) => ocsp_bytes(a.der, if get { a.max_age } else { None }),
         Err(e) => {
             tracing::error!(error = %e, "OCSP");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            // An OCSP client expects an OCSP answer: internalError, not a bare HTTP 500.
+            ocsp_bytes(Bytes::from_static(app::ca::ocsp::INTERNAL_ERROR), None)
         }
     }
 }

@@ -34,6 +34,8 @@ const SHARDS: usize = 16;
 
 /// `OCSPResponse { malformedRequest }`, for a request that is not even base64.
 pub const MALFORMED_REQUEST: &[u8] = pki::ocsp::MALFORMED_REQUEST;
+/// The `internalError` answer.
+pub const INTERNAL_ERROR: &[u8] = pki::ocsp::INTERNAL_ERROR;
 
 /// The responder certificate and key currently answering.
 #[derive(Debug)]
