@@ -403,6 +403,20 @@ pub struct KeyUse {
     pub compromised: bool,
 }
 
+/// Holds, until the transaction ends, the right to certify this key (hex SHA-256 of its
+/// SubjectPublicKeyInfo): a second transaction certifying it waits here, so the check that
+/// the key is not certified for another subject cannot be raced. On PostgreSQL an advisory
+/// transaction lock; SQLite write transactions (`BEGIN IMMEDIATE`) run one at a time anyway.
+pub async fn lock_key(conn: &mut AnyConnection, spki_sha256: &str) -> Result<(), StoreError> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(hashtextextended($1, 0))) AS l")
+            .bind(spki_sha256)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The certificates on a key (hex SHA-256 of its SubjectPublicKeyInfo).
 pub async fn key_use(conn: &mut AnyConnection, spki_sha256: &str) -> Result<KeyUse, StoreError> {
     let rows: Vec<(String, Option<String>)> = sqlx::query_as(

@@ -461,6 +461,33 @@ async fn a_key_certified_for_one_subject_is_refused_for_another_and_applicants_c
     ));
     assert_eq!(app::ca::count(&app.app, &operator).await.unwrap(), 3);
 
+    // Concurrently: one fresh key asked for by both organisations at once, eight times
+    // each. Only one subject may end up certified on it, whoever came first.
+    let raced = csr(tmp.path(), "k4", "ec");
+    let mut tasks = Vec::new();
+    for n in 0..16 {
+        let owner = if n % 2 == 0 { &org } else { &other };
+        let req = request(owner, &raced, now);
+        let (a, op) = (app.app.clone(), operator.clone());
+        tasks.push(tokio::spawn(
+            async move { app::ca::issue(&a, &op, &req).await },
+        ));
+    }
+    let mut subjects = std::collections::BTreeSet::new();
+    let mut issued = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(c) => {
+                issued += 1;
+                subjects.insert(c.subject);
+            }
+            Err(e) => assert!(matches!(e, app::Error::Refused("ca.key_in_use")), "{e:?}"),
+        }
+    }
+    assert_eq!(subjects.len(), 1, "one subject on the key: {subjects:?}");
+    assert_eq!(issued, 8, "every request of the winning subject is issued");
+    assert_eq!(app::ca::count(&app.app, &operator).await.unwrap(), 11);
+
     // An applicant may neither issue nor revoke.
     let applicant = app.actor(&org.admin).await;
     let e = app::ca::issue(
@@ -480,7 +507,7 @@ async fn a_key_certified_for_one_subject_is_refused_for_another_and_applicants_c
     .await
     .unwrap_err();
     assert!(matches!(e, app::Error::Forbidden), "{e:?}");
-    assert_eq!(app::ca::count(&app.app, &operator).await.unwrap(), 3);
+    assert_eq!(app::ca::count(&app.app, &operator).await.unwrap(), 11);
     // A serial we never issued cannot be revoked.
     let e = app::ca::revoke(
         &app.app,

@@ -78,6 +78,19 @@ pub async fn issue_many(
     let mut answers: Vec<Result<IssuedCertificate, Error>> = Vec::with_capacity(requests.len());
     let mut rows: Vec<NewCertificate> = Vec::with_capacity(requests.len());
     let mut tx = app.store.begin().await?;
+    // Each key is locked for this transaction before it is checked, so two issuances of one
+    // key to different subjects cannot both pass the check (PostgreSQL; SQLite write
+    // transactions are one at a time already). Sorted, so two batches never wait on each other
+    // in opposite orders.
+    let mut keys: Vec<String> = requests
+        .iter()
+        .map(|(_, r)| hex::encode(r.public_key.sha256()))
+        .collect();
+    keys.sort_unstable();
+    keys.dedup();
+    for key in &keys {
+        store::ca::lock_key(&mut tx, key).await?;
+    }
     for (actor, request) in requests {
         let prepared = match prepare(&ca, actor, request) {
             Ok(p) => p,
