@@ -111,6 +111,27 @@ pub fn page_links(
     )
 }
 
+/// A list to show, or, when a filter was refused, an empty one with the reasons beside
+/// the filters (订单管理 and 代办事宜 alike); any other error is the caller's to show.
+pub fn listed(
+    visitor: &Visitor,
+    result: Result<ListView, app::Error>,
+) -> Result<(ListView, Errors), app::Error> {
+    match result {
+        Ok(list) => Ok((list, Errors::default())),
+        Err(app::Error::Invalid(fields)) => Ok((
+            ListView {
+                items: Vec::new(),
+                total: 0,
+                page: 1,
+                pages: 1,
+            },
+            Errors::new(visitor.lang, &fields),
+        )),
+        Err(e) => Err(e),
+    }
+}
+
 pub fn page_summary(page: &Page, list: &ListView) -> String {
     page.tr("orders.page")
         .replace("{page}", &list.page.to_string())
@@ -161,17 +182,9 @@ pub async fn list(
 ) -> Response {
     let SignedIn { actor, visitor } = &signed_in;
     let page = Page::new(visitor, "orders.title");
-    let (list, errors) = match applications::list(&state.app, actor, &query).await {
-        Ok(list) => (list, Errors::default()),
-        Err(app::Error::Invalid(fields)) => (
-            ListView {
-                items: Vec::new(),
-                total: 0,
-                page: 1,
-                pages: 1,
-            },
-            Errors::new(visitor.lang, &fields),
-        ),
+    let (list, errors) = match listed(visitor, applications::list(&state.app, actor, &query).await)
+    {
+        Ok(listed) => listed,
         Err(e) => return app_error(visitor, &e),
     };
     let (prev, next) = page_links("/orders", &query, &list);

@@ -1,12 +1,12 @@
 //! 代办事宜 (the staff queue), 导出申领信息 (CSV), and the sandbox provider's cashier.
 
-use app::applications::{self, ListQuery, ListView};
+use app::applications::{self, ListQuery};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
-use super::orders::{Plain, Row, disposition, page_links, page_summary, rows, yuan};
+use super::orders::{Plain, Row, disposition, listed, page_links, page_summary, rows, yuan};
 use super::{Errors, NoticeQuery, Page, SignedIn, app_error, ok};
 use crate::AppState;
 use crate::csrf::CsrfForm;
@@ -34,17 +34,11 @@ pub async fn queue(
 ) -> Response {
     let SignedIn { actor, visitor } = &signed_in;
     let page = Page::new(visitor, "queue.title").with_notice(notice.notice.as_deref());
-    let (list, errors) = match applications::queue(&state.app, actor, &query).await {
-        Ok(list) => (list, Errors::default()),
-        Err(app::Error::Invalid(fields)) => (
-            ListView {
-                items: Vec::new(),
-                total: 0,
-                page: 1,
-                pages: 1,
-            },
-            Errors::new(visitor.lang, &fields),
-        ),
+    let (list, errors) = match listed(
+        visitor,
+        applications::queue(&state.app, actor, &query).await,
+    ) {
+        Ok(listed) => listed,
         Err(e) => return app_error(visitor, &e),
     };
     let (prev, next) = page_links("/queue", &query, &list);

@@ -1,4 +1,4 @@
-//! /admin/platforms: 办理点 (name, address, hours, phone; open or closed).
+//! /admin/platforms: 关联平台 (name and address; listed or not), the trading platforms a certificate can be linked to.
 
 use app::admin::config::{self, PlatformInput, PlatformView};
 use askama::Template;
