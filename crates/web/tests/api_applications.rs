@@ -454,6 +454,30 @@ async fn no_route_lets_another_organisation_or_an_individual_near_an_order() {
             Send::Json(json!({"decision": "reject", "comment": "不是我的"})),
             true,
         ),
+        route(
+            "POST",
+            format!("/api/v1/applications/{payable}/production"),
+            Send::Json(json!({"generate": "yes", "pkcs12_password": "Passw0rd-x"})),
+            true,
+        ),
+        route(
+            "POST",
+            format!("/api/v1/applications/{payable}/shipment"),
+            Send::Json(json!({"carrier": "EMS", "tracking_number": "EA123456789CN"})),
+            true,
+        ),
+        route(
+            "POST",
+            format!("/api/v1/applications/{payable}/handover"),
+            Send::Json(json!({"pickup_code": "123456"})),
+            true,
+        ),
+        route(
+            "POST",
+            format!("/api/v1/applications/{payable}/receipt"),
+            Send::Empty,
+            false,
+        ),
         route("GET", "/api/v1/queue".into(), Send::Empty, true),
         route(
             "GET",

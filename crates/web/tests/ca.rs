@@ -85,7 +85,7 @@ fn request(org: &OrgFixture, csr_der: &[u8], now: Timestamp) -> app::ca::IssueRe
         subject: pki::SubjectData {
             organisation: Some(pki::Organisation {
                 name: org.name.clone(),
-                uscc: Uscc::parse(&org.uscc).unwrap(),
+                code: domain::organisation::CreditCode::Uscc(Uscc::parse(&org.uscc).unwrap()),
             }),
             ..pki::SubjectData::default()
         },
