@@ -243,6 +243,7 @@ pub async fn start_form(signed_in: SignedIn, Query(q): Query<StartQuery>) -> Res
         return app_error(visitor, &e);
     }
     let form = StartInput {
+        certificate: String::new(),
         kind: if q.kind.is_empty() {
             "new".into()
         } else {
