@@ -206,7 +206,10 @@ async fn status_follows_revocation_and_expiry_and_days_count_down() {
     assert_eq!(r.summary.status, Standing::Revoked);
     assert_eq!(r.revocation_reason.as_deref(), Some("keyCompromise"));
     assert!(r.revoked_at.is_some());
-    assert!(r.summary.offers.is_empty(), "nothing on a revoked certificate");
+    assert!(
+        r.summary.offers.is_empty(),
+        "nothing on a revoked certificate"
+    );
 
     w.clock.advance(SignedDuration::from_secs(3 * DAY));
     let v = certificates::view(&app, &org, &short).await.unwrap();
@@ -237,7 +240,9 @@ async fn status_follows_revocation_and_expiry_and_days_count_down() {
     assert_eq!(list(by("revoked", "")).await, vec![revoked.clone()]);
     assert_eq!(list(by("", "seal")).await, vec![long.clone()]);
     assert!(list(by("valid", "org_master")).await.is_empty());
-    let e = certificates::list(&app, &org, &by("gone", "")).await.unwrap_err();
+    let e = certificates::list(&app, &org, &by("gone", ""))
+        .await
+        .unwrap_err();
     match e {
         Error::Invalid(f) => assert_eq!(f.get("status"), Some("certificate.status_unknown")),
         other => panic!("{other:?}"),
@@ -290,7 +295,10 @@ async fn platforms_are_linked_once_unlinked_and_kept_on_record() {
     let v = certificates::view(&app, &org, &serial).await.unwrap();
     let offered: Vec<_> = v.available_platforms.iter().map(|p| p.id).collect();
     assert!(offered.contains(&gov) && offered.contains(&build));
-    assert!(!offered.contains(&closed), "only active platforms are offered");
+    assert!(
+        !offered.contains(&closed),
+        "only active platforms are offered"
+    );
 
     certificates::link_platform(&app, &org, &serial, &link(gov))
         .await
@@ -453,9 +461,13 @@ async fn applications_start_from_a_certificate_the_actor_owns() {
         certificate: certificate.into(),
     };
 
-    let id = app::applications::start(&app, &org, &start("renew", "org_master", &serial.to_ascii_lowercase()))
-        .await
-        .unwrap();
+    let id = app::applications::start(
+        &app,
+        &org,
+        &start("renew", "org_master", &serial.to_ascii_lowercase()),
+    )
+    .await
+    .unwrap();
     let order = app::applications::view(&app, &org, id).await.unwrap();
     assert_eq!(order.form.certificate_serial, serial);
     assert_eq!(order.kind, Kind::Renew);

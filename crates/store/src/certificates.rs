@@ -271,7 +271,9 @@ pub async fn list(
         }
         Scope::Holder(user) => {
             let m = q.mark(Arg::Text(user.to_text()));
-            q.push(format!("c.holder_user_id = {m} AND c.organisation_id IS NULL"));
+            q.push(format!(
+                "c.holder_user_id = {m} AND c.organisation_id IS NULL"
+            ));
         }
     }
     filtered(&mut q, filter);

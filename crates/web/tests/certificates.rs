@@ -107,17 +107,32 @@ async fn the_applicant_lists_opens_and_downloads_certificates_that_openssl_verif
     let filtered = web.get("/certificates?status=revoked").await;
     assert!(!filtered.contains(&format!("data-serial=\"{serial}\"")));
     let bad = web.get("/certificates?status=lost").await;
-    assert_eq!(bad.field_error("status").as_deref(), Some("请选择正确的证书状态"));
+    assert_eq!(
+        bad.field_error("status").as_deref(),
+        Some("请选择正确的证书状态")
+    );
 
-    let details = web.get(&format!("/certificates/{}", serial.to_lowercase())).await;
+    let details = web
+        .get(&format!("/certificates/{}", serial.to_lowercase()))
+        .await;
     assert_eq!(details.status, 200);
-    for text in ["SHA-256 指纹", "ECDSA P-256", &org.name, "新增平台", "延期", "补办", "注销"] {
+    for text in [
+        "SHA-256 指纹",
+        "ECDSA P-256",
+        &org.name,
+        "新增平台",
+        "延期",
+        "补办",
+        "注销",
+    ] {
         assert!(details.contains(text), "{text}");
     }
     assert!(!details.contains(">年检<"), "年检 only for seals");
 
     let dir = tempfile::tempdir().unwrap();
-    let pem = web.get(&format!("/certificates/{serial}/download/pem")).await;
+    let pem = web
+        .get(&format!("/certificates/{serial}/download/pem"))
+        .await;
     assert_eq!(pem.status, 200);
     assert_eq!(pem.content_type.as_deref(), Some("application/x-pem-file"));
     assert!(
@@ -145,10 +160,14 @@ async fn the_applicant_lists_opens_and_downloads_certificates_that_openssl_verif
     std::fs::write(dir.path().join("cert.cer"), &cer.body).unwrap();
     let printed = openssl(
         dir.path(),
-        &["x509", "-inform", "DER", "-in", "cert.cer", "-noout", "-serial"],
+        &[
+            "x509", "-inform", "DER", "-in", "cert.cer", "-noout", "-serial",
+        ],
     );
     assert_eq!(printed.trim(), format!("serial={serial}"));
-    let chain = web.get(&format!("/certificates/{serial}/download/chain")).await;
+    let chain = web
+        .get(&format!("/certificates/{serial}/download/chain"))
+        .await;
     assert_eq!(
         chain.content_type.as_deref(),
         Some("application/pem-certificate-chain")
@@ -170,14 +189,23 @@ async fn the_applicant_lists_opens_and_downloads_certificates_that_openssl_verif
         ],
     );
     assert!(verified.contains("cert.pem: OK"), "{verified}");
-    let subject = openssl(dir.path(), &["x509", "-in", "root.pem", "-noout", "-subject"]);
+    let subject = openssl(
+        dir.path(),
+        &["x509", "-in", "root.pem", "-noout", "-subject"],
+    );
     assert!(subject.contains("Root"), "the last is the root: {subject}");
 
     // Another organisation: nothing, in any form.
     let other = app.register_org().await;
     let stranger = app.web();
     stranger.sign_in(&other.admin).await;
-    assert_eq!(stranger.get(&format!("/certificates/{serial}")).await.status, 404);
+    assert_eq!(
+        stranger
+            .get(&format!("/certificates/{serial}"))
+            .await
+            .status,
+        404
+    );
     assert_eq!(
         stranger
             .get(&format!("/certificates/{serial}/download/pem"))
@@ -187,7 +215,12 @@ async fn the_applicant_lists_opens_and_downloads_certificates_that_openssl_verif
     );
     let theirs = stranger.get("/certificates").await;
     assert!(theirs.contains("暂无证书"));
-    assert_eq!(web.get(&format!("/certificates/{serial}/download/zip")).await.status, 404);
+    assert_eq!(
+        web.get(&format!("/certificates/{serial}/download/zip"))
+            .await
+            .status,
+        404
+    );
 }
 
 #[tokio::test]
@@ -203,7 +236,10 @@ async fn platforms_are_added_once_and_removed_on_the_details_page() {
 
     let empty = web.submit(&page, &action, &[("platform", "")]).await;
     assert_eq!(empty.status, 422);
-    assert_eq!(empty.field_error("platform").as_deref(), Some("请选择要关联的平台"));
+    assert_eq!(
+        empty.field_error("platform").as_deref(),
+        Some("请选择要关联的平台")
+    );
 
     let done = web.submit(&page, &action, &[("platform", &gov)]).await;
     assert_eq!(done.status, 303, "{}", done.html);
@@ -239,7 +275,10 @@ async fn new_application_is_prefilled_from_a_certificate() {
     let start = format!("/orders/new?kind=renew&cert_type=org_master&certificate={serial}");
 
     let form = web.get(&start).await;
-    assert_eq!(form.input_value("certificate").as_deref(), Some(serial.as_str()));
+    assert_eq!(
+        form.input_value("certificate").as_deref(),
+        Some(serial.as_str())
+    );
     assert!(form.contains("id=\"kind-renew\" checked"));
     let fields = [
         ("kind", "renew"),
@@ -281,10 +320,19 @@ async fn staff_search_and_admins_read_the_profiles() {
     assert!(found.contains(&format!("data-serial=\"{serial}\"")));
     assert!(!found.contains(&format!("data-serial=\"{theirs}\"")));
     let by_serial = reviewer
-        .get(&format!("/admin/certificates?q={}", &theirs[..10].to_lowercase()))
+        .get(&format!(
+            "/admin/certificates?q={}",
+            &theirs[..10].to_lowercase()
+        ))
         .await;
     assert!(by_serial.contains(&format!("data-serial=\"{theirs}\"")));
-    assert_eq!(reviewer.get(&format!("/certificates/{serial}")).await.status, 200);
+    assert_eq!(
+        reviewer
+            .get(&format!("/certificates/{serial}"))
+            .await
+            .status,
+        200
+    );
     assert_eq!(reviewer.get("/admin/ca/profiles").await.status, 403);
 
     let applicant = app.web();
@@ -353,7 +401,9 @@ async fn the_api_lists_shows_links_and_searches() {
 
     let other = app.register_org().await;
     let stranger = app.api().signed_in(&other.admin).await;
-    let (status, _) = stranger.get(&format!("/api/v1/certificates/{serial}")).await;
+    let (status, _) = stranger
+        .get(&format!("/api/v1/certificates/{serial}"))
+        .await;
     assert_eq!(status, 404);
     let (status, _) = stranger.get("/api/v1/admin/certificates").await;
     assert_eq!(status, 403);

@@ -60,15 +60,9 @@ pub async fn start(app: &App, actor: &Actor, input: &StartInput) -> Result<Appli
     if !super::ticked(&input.agree_terms) {
         e.add("agree_terms", "application.terms_required");
     }
-    let certificate_serial = crate::certificates::starting_from(
-        app,
-        actor,
-        kind,
-        cert_type,
-        &input.certificate,
-        &mut e,
-    )
-    .await?;
+    let certificate_serial =
+        crate::certificates::starting_from(app, actor, kind, cert_type, &input.certificate, &mut e)
+            .await?;
     e.into_result()?;
     let (Some(kind), Some(channel), Some(cert_type)) = (kind, channel, cert_type) else {
         return Err(Error::Internal("parsed start without values".into()));

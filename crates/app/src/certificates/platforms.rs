@@ -21,7 +21,8 @@ fn platform_id(raw: &str) -> Result<PlatformId, Error> {
     if raw.trim().is_empty() {
         return Err(Error::field("platform", "certificate.platform_required"));
     }
-    PlatformId::parse(raw.trim()).map_err(|_| Error::field("platform", "certificate.platform_unknown"))
+    PlatformId::parse(raw.trim())
+        .map_err(|_| Error::field("platform", "certificate.platform_unknown"))
 }
 
 /// Links the certificate to a platform. Refused: an inactive or unknown platform (next

@@ -130,7 +130,10 @@ pub async fn search(
 /// Admins: the certificate profiles and the CA's AIA / CRL URLs.
 #[utoipa::path(get, path = "/api/v1/admin/ca/profiles", tag = "admin", security(("bearer" = [])),
     responses((status = 200, body = ProfilesView), (status = 403, body = ApiErrorBody)))]
-pub async fn profiles(State(state): State<AppState>, api: Api) -> Result<Json<ProfilesView>, ApiError> {
+pub async fn profiles(
+    State(state): State<AppState>,
+    api: Api,
+) -> Result<Json<ProfilesView>, ApiError> {
     let actor = api.actor()?;
     certificates::profiles(&state.app, actor)
         .await

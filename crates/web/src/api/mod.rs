@@ -145,10 +145,7 @@ pub fn routes() -> Router<AppState> {
             "/certificates/{serial}/download/{format}",
             get(certificates::download),
         )
-        .route(
-            "/certificates/{serial}/platforms",
-            post(certificates::link),
-        )
+        .route("/certificates/{serial}/platforms", post(certificates::link))
         .route(
             "/certificates/{serial}/platforms/{platform}",
             delete(certificates::unlink),
