@@ -99,7 +99,10 @@ fn page_links<Q: serde::Serialize + Clone>(
     )
 }
 
-fn options(page: &Page) -> (Vec<(&'static str, String)>, Vec<(&'static str, String)>) {
+/// (code, label) pairs for a filter's select.
+type Options = Vec<(&'static str, String)>;
+
+fn options(page: &Page) -> (Options, Options) {
     let statuses = app::certificates::Standing::ALL
         .iter()
         .map(|s| (s.as_str(), page.label("certificate.status", s.as_str())))
