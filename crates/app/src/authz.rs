@@ -86,6 +86,23 @@ impl Owner {
     }
 }
 
+/// Whose a certificate is (证书管理): its organisation's, or for a certificate of no
+/// organisation, the individual holding it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CertificateOwner {
+    pub organisation: Option<OrganisationId>,
+    pub holder: Option<UserId>,
+}
+
+impl CertificateOwner {
+    fn is(&self, actor: &Actor) -> bool {
+        match self.organisation {
+            Some(org) => actor.organisation() == Some(org),
+            None => actor.individual && self.holder == Some(actor.id),
+        }
+    }
+}
+
 /// Everything a signed-in person can ask to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -128,6 +145,16 @@ pub enum Action {
     Deliver,
     /// 确认收货: a mailed key arrived, said by its applicant or by an operator.
     ConfirmReceipt(Owner),
+    /// 证书管理: the list of one's own certificates (an organisation's members, individuals).
+    ListOwnCertificates,
+    /// A certificate's details and downloads: its owner, and staff.
+    ViewCertificate(CertificateOwner),
+    /// 新增平台 and starting 延期 / 补办 / 信息变更 / 注销 / 年检 from it: its owner only.
+    ManageCertificate(CertificateOwner),
+    /// The staff's certificate search (by serial, organisation, USCC, holder).
+    SearchCertificates,
+    /// Read the certificate profiles (admins).
+    ViewCaProfiles,
 }
 
 pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
@@ -171,6 +198,15 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
             (actor.role == Role::Applicant && owner.is(actor))
                 || matches!(actor.role, Role::Operator | Role::Admin)
         }
+        Action::ListOwnCertificates => {
+            actor.role == Role::Applicant && (actor.membership.is_some() || actor.individual)
+        }
+        Action::ViewCertificate(owner) => {
+            (actor.role == Role::Applicant && owner.is(actor)) || actor.role.is_staff()
+        }
+        Action::ManageCertificate(owner) => actor.role == Role::Applicant && owner.is(actor),
+        Action::SearchCertificates => actor.role.is_staff(),
+        Action::ViewCaProfiles => actor.role == Role::Admin,
     };
     if allowed {
         Ok(())
@@ -296,6 +332,47 @@ mod tests {
         );
         assert!(authorize(&org_admin, Action::ProduceCertificate).is_err());
         assert!(authorize(&Actor::system(), Action::ManageCa).is_ok());
+    }
+
+    #[test]
+    fn certificates_belong_to_their_organisation_or_individual_holder() {
+        let org = OrganisationId::new();
+        let member = actor(Role::Applicant, Some((org, MemberRole::Member)));
+        let outsider = actor(
+            Role::Applicant,
+            Some((OrganisationId::new(), MemberRole::Admin)),
+        );
+        let mut person = actor(Role::Applicant, None);
+        person.individual = true;
+        let orgs = CertificateOwner {
+            organisation: Some(org),
+            holder: Some(person.id),
+        };
+        let own = CertificateOwner {
+            organisation: None,
+            holder: Some(person.id),
+        };
+        assert!(authorize(&member, Action::ViewCertificate(orgs)).is_ok());
+        assert!(authorize(&member, Action::ManageCertificate(orgs)).is_ok());
+        assert!(authorize(&outsider, Action::ViewCertificate(orgs)).is_err());
+        // Holding an organisation's certificate is not owning it.
+        assert!(authorize(&person, Action::ViewCertificate(orgs)).is_err());
+        assert!(authorize(&person, Action::ManageCertificate(own)).is_ok());
+        assert!(authorize(&member, Action::ViewCertificate(own)).is_err());
+        for role in [Role::Reviewer, Role::Operator, Role::Finance, Role::Admin] {
+            let staff = actor(role, None);
+            assert!(authorize(&staff, Action::ViewCertificate(orgs)).is_ok());
+            assert!(authorize(&staff, Action::SearchCertificates).is_ok());
+            assert!(authorize(&staff, Action::ManageCertificate(orgs)).is_err());
+            assert!(authorize(&staff, Action::ListOwnCertificates).is_err());
+            assert_eq!(
+                authorize(&staff, Action::ViewCaProfiles).is_ok(),
+                role == Role::Admin
+            );
+        }
+        assert!(authorize(&member, Action::SearchCertificates).is_err());
+        assert!(authorize(&member, Action::ListOwnCertificates).is_ok());
+        assert!(authorize(&actor(Role::Applicant, None), Action::ListOwnCertificates).is_err());
     }
 
     #[test]

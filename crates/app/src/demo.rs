@@ -236,6 +236,7 @@ async fn seed_orders(app: &App, applicant: &Actor) -> Result<usize, Error> {
         cert_type: "org_master".into(),
         channel: "online".into(),
         agree_terms: "yes".into(),
+        ..StartInput::default()
     };
     // 1. A draft, saved half-filled (修改保存).
     let draft = orders::start(app, applicant, &start).await?;

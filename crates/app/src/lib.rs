@@ -8,6 +8,7 @@ pub mod admin;
 pub mod applications;
 pub mod authz;
 pub mod ca;
+pub mod certificates;
 pub mod clock;
 pub mod config;
 pub mod dashboard;

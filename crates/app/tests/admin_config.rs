@@ -83,6 +83,7 @@ async fn submit_new(w: &World, org: &Actor) -> applications::ApplicationView {
             cert_type: "org_master".into(),
             channel: "online".into(),
             agree_terms: "yes".into(),
+            ..StartInput::default()
         },
     )
     .await

@@ -28,6 +28,7 @@ async fn status_change(w: &World, org: &Actor) -> (ApplicationId, String) {
             cert_type: "org_master".into(),
             channel: "online".into(),
             agree_terms: "yes".into(),
+            ..StartInput::default()
         },
     )
     .await

@@ -22,6 +22,7 @@ fn start(kind: &str, cert_type: &str, channel: &str) -> StartInput {
         cert_type: cert_type.into(),
         channel: channel.into(),
         agree_terms: "yes".into(),
+        ..StartInput::default()
     }
 }
 

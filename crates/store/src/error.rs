@@ -20,6 +20,8 @@ pub enum Conflict {
     CaExists,
     /// A certificate with this serial number exists (a 127-bit random serial: never in practice).
     CertificateSerial,
+    /// The certificate is linked to this 关联平台 already.
+    CertificatePlatform,
 }
 
 impl fmt::Display for Conflict {
@@ -77,6 +79,11 @@ const CONFLICTS: &[(&str, &str, Conflict)] = &[
         "certificates_serial_key",
         "certificates.serial",
         Conflict::CertificateSerial,
+    ),
+    (
+        "certificate_platforms_live",
+        "certificate_platforms.certificate_id",
+        Conflict::CertificatePlatform,
     ),
 ];
 

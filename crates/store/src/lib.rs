@@ -16,6 +16,7 @@ pub mod audit;
 #[cfg(feature = "bulk")]
 pub mod bulk;
 pub mod ca;
+pub mod certificates;
 pub mod config;
 pub mod deliveries;
 pub mod documents;

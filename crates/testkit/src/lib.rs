@@ -312,6 +312,7 @@ impl TestApp {
                 cert_type: cert_type.into(),
                 channel: "online".into(),
                 agree_terms: "yes".into(),
+                certificate: certificate.into(),
             },
         )
         .await

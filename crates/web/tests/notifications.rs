@@ -36,6 +36,7 @@ async fn status_change(t: &TestApp, who: &app::Actor) -> (String, String) {
             cert_type: "org_master".into(),
             channel: "online".into(),
             agree_terms: "yes".into(),
+            ..StartInput::default()
         },
     )
     .await

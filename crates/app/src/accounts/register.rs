@@ -313,7 +313,8 @@ pub(crate) fn conflict_to_field(e: store::StoreError) -> Error {
             | Conflict::ServicePointName
             | Conflict::PlatformName
             | Conflict::CaExists
-            | Conflict::CertificateSerial,
+            | Conflict::CertificateSerial
+            | Conflict::CertificatePlatform,
         )
         | None => e.into(),
     }

@@ -25,6 +25,9 @@ pub struct StartInput {
     pub channel: String,
     /// "yes" once the applicant has read the terms and agreed (同意).
     pub agree_terms: String,
+    /// The serial of the certificate this is started from (证书管理: 延期, 补办, …), kept
+    /// in the draft's `certificate_serial`; empty otherwise.
+    pub certificate: String,
 }
 
 /// 提交: the form, and the acknowledgment that a paid application cannot be withdrawn.
@@ -57,6 +60,9 @@ pub async fn start(app: &App, actor: &Actor, input: &StartInput) -> Result<Appli
     if !super::ticked(&input.agree_terms) {
         e.add("agree_terms", "application.terms_required");
     }
+    let certificate_serial =
+        crate::certificates::starting_from(app, actor, kind, cert_type, &input.certificate, &mut e)
+            .await?;
     e.into_result()?;
     let (Some(kind), Some(channel), Some(cert_type)) = (kind, channel, cert_type) else {
         return Err(Error::Internal("parsed start without values".into()));
@@ -69,6 +75,7 @@ pub async fn start(app: &App, actor: &Actor, input: &StartInput) -> Result<Appli
         handler_name: actor.name.clone(),
         quantity: "1".into(),
         years: "1".into(),
+        certificate_serial,
         ..ApplicationInput::default()
     };
     let (quantity, years, delivery, _) = form::draft_columns(kind, &procedure, channel, &input);

@@ -9,6 +9,7 @@ mod accounts;
 mod admin;
 mod admin_config;
 mod applications;
+mod certificates;
 mod notifications;
 mod organisations;
 
@@ -145,6 +146,19 @@ pub fn routes() -> Router<AppState> {
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/admin/outbox", get(notifications::outbox))
+        .route("/certificates", get(certificates::list))
+        .route("/certificates/{serial}", get(certificates::show))
+        .route(
+            "/certificates/{serial}/download/{format}",
+            get(certificates::download),
+        )
+        .route("/certificates/{serial}/platforms", post(certificates::link))
+        .route(
+            "/certificates/{serial}/platforms/{platform}",
+            delete(certificates::unlink),
+        )
+        .route("/admin/certificates", get(certificates::search))
+        .route("/admin/ca/profiles", get(certificates::profiles))
         .layer(axum::middleware::from_fn(csrf_guard))
 }
 
@@ -304,13 +318,21 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         notifications::list,
         notifications::mark_all_read,
         notifications::outbox,
+        certificates::list,
+        certificates::show,
+        certificates::download,
+        certificates::link,
+        certificates::unlink,
+        certificates::search,
+        certificates::profiles,
     ),
     modifiers(&BearerAuth),
     tags((name = "accounts"), (name = "organisations"), (name = "admin"),
         (name = "applications", description = "新增申请 to payment: the applicant's orders"),
         (name = "staff", description = "代办事宜, 初审 / 终审, 导出申领信息"),
         (name = "production", description = "制证 (operators, or applicants online with their own key), 发货, 领取, 确认收货"),
-        (name = "notifications"))
+        (name = "notifications"),
+        (name = "certificates", description = "证书管理: certificates, their files and 关联平台"))
 )]
 pub struct ApiDoc;
 

@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod admin_config;
+mod certificates;
 mod dashboard;
 mod home;
 mod notifications;
@@ -24,6 +25,8 @@ use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::account::Role;
+
+pub use certificates::file_response as certificate_file;
 
 use crate::AppState;
 use crate::error::PageError;
@@ -101,6 +104,19 @@ pub fn routes() -> Router<AppState> {
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/admin/outbox", get(notifications::outbox))
+        .route("/certificates", get(certificates::list))
+        .route("/certificates/{serial}", get(certificates::show))
+        .route(
+            "/certificates/{serial}/download/{format}",
+            get(certificates::download),
+        )
+        .route("/certificates/{serial}/platforms", post(certificates::link))
+        .route(
+            "/certificates/{serial}/platforms/{platform}/unlink",
+            post(certificates::unlink),
+        )
+        .route("/admin/certificates", get(certificates::search))
+        .route("/admin/ca/profiles", get(certificates::profiles))
 }
 
 pub struct NavItem {
@@ -191,6 +207,8 @@ const NOTICES: &[&str] = &[
     "notice.payment_pending",
     "notice.payment_done",
     "notice.notifications_read",
+    "notice.platform_linked",
+    "notice.platform_unlinked",
 ];
 
 fn role_key(actor: &Actor) -> &'static str {
@@ -216,6 +234,7 @@ fn nav_for(actor: &Actor) -> Vec<NavItem> {
         Role::Applicant => {
             nav.push(item("/orders/new", "nav.new_order"));
             nav.push(item("/orders", "nav.orders"));
+            nav.push(item("/certificates", "nav.certificates"));
             if actor.organisation().is_some() {
                 nav.push(item("/organisation", "nav.organisation"));
                 nav.push(item("/organisation/members", "nav.members"));
@@ -227,6 +246,7 @@ fn nav_for(actor: &Actor) -> Vec<NavItem> {
             nav.push(item("/admin/users", "nav.users"));
             nav.push(item("/admin/outbox", "nav.outbox"));
             nav.push(item("/organisations", "nav.organisations"));
+            nav.push(item("/admin/certificates", "nav.certificate_search"));
             // One entry for configuration: its overview links every admin page.
             let (href, label) = admin_config::NAV[0];
             nav.push(item(href, label));
@@ -235,6 +255,7 @@ fn nav_for(actor: &Actor) -> Vec<NavItem> {
             nav.push(item("/queue", "nav.queue"));
             nav.push(item("/orders", "nav.orders"));
             nav.push(item("/organisations", "nav.organisations"));
+            nav.push(item("/admin/certificates", "nav.certificate_search"));
         }
     }
     nav.push(item("/account/password", "nav.password"));

@@ -235,6 +235,8 @@ pub struct StartQuery {
     kind: String,
     cert_type: String,
     channel: String,
+    /// 证书管理: the serial of the certificate the application is started from.
+    certificate: String,
 }
 
 pub async fn start_form(signed_in: SignedIn, Query(q): Query<StartQuery>) -> Response {
@@ -243,6 +245,7 @@ pub async fn start_form(signed_in: SignedIn, Query(q): Query<StartQuery>) -> Res
         return app_error(visitor, &e);
     }
     let form = StartInput {
+        certificate: q.certificate,
         kind: if q.kind.is_empty() {
             "new".into()
         } else {
