@@ -487,6 +487,120 @@ async fn a_png_named_pdf_is_refused_next_to_its_field_and_everything_typed_stays
     .await;
 }
 
+/// Seeds 001 and 004, 制证 to 证书管理: an approved 新办 is produced by an operator on the
+/// order page (the CSR made on the key, the 锁序列号), and its applicant finds it under
+/// 证书管理 and downloads it; `openssl verify` accepts the download against the chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_approved_new_order_produced_by_an_operator_is_downloadable_in_certificate_management() {
+    in_browser(None, |driver, app| async move {
+        let org = app.register_org().await;
+        let operator = app.staff(Role::Operator).await;
+        let id = app
+            .order_awaiting_production(&org, "new", "org_master", "download", 1, "")
+            .await;
+        let work = Scratch::new("certdesk-csr");
+        let csr = make_csr(&work.0);
+
+        sign_in(&driver, &app, &operator).await?;
+        driver.goto(format!("{}/orders/{id}", app.url)).await?;
+        assert_eq!(status_of(&driver).await?, "待制证");
+        type_into(&driver, "csr", &csr).await?;
+        type_into(&driver, "token_serial", "HT-2026-0001").await?;
+        click(&driver, "produce-submit").await?;
+        driver.query(By::Css("p.notice")).first().await?;
+        assert_eq!(status_of(&driver).await?, "已完成");
+        let serial = driver
+            .query(By::Css("#certificate-list td.serial"))
+            .first()
+            .await?
+            .text()
+            .await?;
+
+        sign_out_and_in(&driver, &app, &org.admin).await?;
+        driver
+            .query(By::Css("nav a[href='/certificates']"))
+            .first()
+            .await?
+            .click()
+            .await?;
+        let row = driver.query(By::Id("certificates")).first().await?.text().await?;
+        assert!(row.contains(&serial) && row.contains("HT-2026-0001"), "{row}");
+        driver.query(By::LinkText(&serial)).first().await?.click().await?;
+        assert_eq!(text_of(&driver, "serial").await?, serial);
+
+        // The downloads, fetched by the browser with its session, as a click would.
+        let fetch = |id: &'static str| {
+            let driver = driver.clone();
+            async move {
+                let link = driver.find(By::Id(id)).await?;
+                let href = link.attr("href").await?.unwrap_or_default();
+                let text = driver
+                    .execute(
+                        "return fetch(arguments[0], {credentials: 'same-origin'}).then(r => r.text());",
+                        vec![serde_json::Value::String(href)],
+                    )
+                    .await?;
+                Ok::<String, WebDriverError>(text.json().as_str().unwrap_or_default().to_owned())
+            }
+        };
+        let pem = fetch("download-pem").await?;
+        let chain = fetch("download-chain").await?;
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"), "{pem}");
+        std::fs::write(work.0.join("cert.pem"), &pem).unwrap();
+        // The chain file: the certificate, the issuing CA, the root.
+        let parts: Vec<&str> = chain
+            .split_inclusive("-----END CERTIFICATE-----")
+            .map(str::trim)
+            .filter(|p| p.starts_with("-----BEGIN"))
+            .collect();
+        assert_eq!(parts.len(), 3, "{chain}");
+        std::fs::write(work.0.join("issuing.pem"), parts[1]).unwrap();
+        std::fs::write(work.0.join("root.pem"), parts[2]).unwrap();
+        let out = std::process::Command::new("openssl")
+            .args(["verify", "-CAfile", "root.pem", "-untrusted", "issuing.pem", "cert.pem"])
+            .current_dir(&work.0)
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("cert.pem: OK"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    })
+    .await;
+}
+
+/// A P-256 key and its CSR (PEM) made by openssl in `dir`, as on a USB key.
+fn make_csr(dir: &std::path::Path) -> String {
+    for args in [
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            "k.key",
+        ][..],
+        &[
+            "req", "-new", "-key", "k.key", "-subj", "/CN=x", "-out", "k.csr",
+        ][..],
+    ] {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    std::fs::read_to_string(dir.join("k.csr")).unwrap()
+}
+
 // ---------------------------------------------------------------------------
 // Steps the journeys share
 

@@ -209,6 +209,10 @@ const NOTICES: &[&str] = &[
     "notice.notifications_read",
     "notice.platform_linked",
     "notice.platform_unlinked",
+    "notice.produced",
+    "notice.shipped",
+    "notice.handed_over",
+    "notice.received",
 ];
 
 fn role_key(actor: &Actor) -> &'static str {
