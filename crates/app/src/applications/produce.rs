@@ -454,10 +454,10 @@ pub(crate) async fn write(
     work: &Work,
 ) -> Result<Result<(), Error>, Error> {
     let refused = |key: &'static str| Ok(Err(Error::Refused(key)));
-    if let Some(row) = &work.certificate {
-        if let Err(e) = crate::ca::issue::check_key(conn, row, std::iter::empty()).await? {
-            return Ok(Err(e));
-        }
+    if let Some(row) = &work.certificate
+        && let Err(e) = crate::ca::issue::check_key(conn, row, std::iter::empty()).await?
+    {
+        return Ok(Err(e));
     }
     // The conditional writes first: if one fails the savepoint takes back the others.
     if let Some((serial, reason)) = &work.revoke {
