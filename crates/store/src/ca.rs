@@ -494,46 +494,62 @@ pub struct RevokedEntry {
 }
 
 /// Rows read per page when walking the revoked certificates.
-const REVOKED_PAGE: i64 = 10_000;
+const REVOKED_PAGE: i64 = 100_000;
 
-/// Calls `each` for every revoked certificate of `issuer`, in serial order, a page at a
-/// time (keyset on the partial index `certificates_revoked`): memory stays bounded
-/// however long the CRL.
+/// Calls `each` for every revoked certificate of `issuer`, a page at a time (pages in
+/// serial order, keyset on the covering partial index `certificates_revoked`; within a page
+/// the order is the database's): the driver's memory stays bounded however long the CRL.
 pub async fn for_each_revoked(
     conn: &mut AnyConnection,
     issuer: AuthorityId,
     mut each: impl FnMut(RevokedEntry) -> Result<(), StoreError>,
 ) -> Result<u64, StoreError> {
+    // A page comes back as one text of `serial time reason` entries: decoding a million
+    // rows one by one through the driver was most of a large CRL's time.
+    let aggregate = if conn.backend_name() == "PostgreSQL" {
+        "string_agg"
+    } else {
+        "group_concat"
+    };
+    let sql = format!(
+        "SELECT {aggregate}(serial || ' ' || CAST(revoked_at AS TEXT) || ' ' || revocation_reason, ','), \
+         MAX(serial), COUNT(*) FROM (SELECT serial, revoked_at, revocation_reason FROM certificates \
+         WHERE issuer_id = $1 AND status = 'revoked' AND serial > $2 \
+         ORDER BY serial LIMIT $3) AS page"
+    );
     let mut after = String::new();
     let mut count = 0;
     loop {
-        let rows: Vec<(String, Option<i64>, Option<String>)> = sqlx::query_as(
-            "SELECT serial, revoked_at, revocation_reason FROM certificates \
-             WHERE issuer_id = $1 AND status = 'revoked' AND serial > $2 \
-             ORDER BY serial LIMIT $3",
-        )
-        .bind(issuer.to_text())
-        .bind(&after)
-        .bind(REVOKED_PAGE)
-        .fetch_all(&mut *conn)
-        .await?;
-        let n = rows.len();
-        for (serial, at, reason) in rows {
-            let (Some(at), Some(reason)) = (at, reason) else {
+        let (text, last, n): (Option<String>, Option<String>, i64) = sqlx::query_as(&sql)
+            .bind(issuer.to_text())
+            .bind(&after)
+            .bind(REVOKED_PAGE)
+            .fetch_one(&mut *conn)
+            .await?;
+        for entry in text.as_deref().unwrap_or_default().split(',') {
+            if entry.is_empty() {
+                continue;
+            }
+            let mut parts = entry.splitn(3, ' ');
+            let (Some(serial), Some(at), Some(reason)) = (parts.next(), parts.next(), parts.next())
+            else {
                 return Err(StoreError::Corrupt(format!(
-                    "revoked certificate {serial} without time or reason"
+                    "revoked certificate without time or reason: {entry}"
                 )));
             };
-            after.clone_from(&serial);
+            let at: i64 = at
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("revoked_at of {serial}: {at}")))?;
             each(RevokedEntry {
-                serial,
+                serial: serial.to_owned(),
                 revoked_at: from_micros(at)?,
-                reason,
+                reason: reason.to_owned(),
             })?;
             count += 1;
         }
-        if i64::try_from(n).unwrap_or(i64::MAX) < REVOKED_PAGE {
-            return Ok(count);
+        match last {
+            Some(last) if n >= REVOKED_PAGE => after = last,
+            _ => return Ok(count),
         }
     }
 }
