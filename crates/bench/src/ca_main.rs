@@ -59,6 +59,9 @@ enum Command {
         /// The last CRL, DER.
         #[arg(long)]
         out: PathBuf,
+        /// Where the CA chain goes (PEM: issuing CA, root), to verify the CRL with.
+        #[arg(long)]
+        chain: Option<PathBuf>,
     },
     /// How many certificates the CA recorded.
     Count,
@@ -111,6 +114,7 @@ async fn main() -> anyhow::Result<()> {
             revoked,
             repeat,
             out,
+            chain,
         } => {
             let seeded_in = bench::ca::crl::seed_revoked(&store, revoked).await?;
             eprintln!(
@@ -118,6 +122,9 @@ async fn main() -> anyhow::Result<()> {
                 seeded_in.as_secs_f64()
             );
             let (app, _blobs) = app_with_ca(&store, &args.public_url).await?;
+            if let (Some(chain), Some(ca)) = (chain, app.ca()) {
+                std::fs::write(chain, ca.chain_pem())?;
+            }
             let mut last = None;
             for _ in 0..repeat.max(1) {
                 let published = bench::ca::crl::publish(&app).await?;
