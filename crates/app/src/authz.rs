@@ -2,6 +2,7 @@
 //! and calls [`authorize`] before it reads or writes anything.
 
 use domain::account::Role;
+use domain::application::Producer;
 use domain::ids::{OrganisationId, UserId};
 use domain::organisation::MemberRole;
 use store::memberships::Membership;
@@ -120,6 +121,13 @@ pub enum Action {
     RevokeCertificate,
     /// Create the CA, renew its OCSP responder, regenerate its CRL by hand.
     ManageCa,
+    /// 制证 of an application at its produce step: by an operator at the service desk, or
+    /// online by its applicant with their own key (延期, 信息变更, 年检), as the step says.
+    ProduceApplication(Producer, Owner),
+    /// 发货 (carrier and tracking number) and 领取 (hand-over with the 领取码).
+    Deliver,
+    /// 确认收货: a mailed key arrived, said by its applicant or by an operator.
+    ConfirmReceipt(Owner),
 }
 
 pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
@@ -153,6 +161,16 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
             matches!(actor.role, Role::Operator | Role::Admin)
         }
         Action::ManageCa => actor.role == Role::Admin,
+        Action::ProduceApplication(Producer::Operator, _) | Action::Deliver => {
+            matches!(actor.role, Role::Operator | Role::Admin)
+        }
+        Action::ProduceApplication(Producer::Applicant, owner) => {
+            actor.role == Role::Applicant && owner.is(actor)
+        }
+        Action::ConfirmReceipt(owner) => {
+            (actor.role == Role::Applicant && owner.is(actor))
+                || matches!(actor.role, Role::Operator | Role::Admin)
+        }
     };
     if allowed {
         Ok(())
@@ -278,6 +296,39 @@ mod tests {
         );
         assert!(authorize(&org_admin, Action::ProduceCertificate).is_err());
         assert!(authorize(&Actor::system(), Action::ManageCa).is_ok());
+    }
+
+    #[test]
+    fn the_produce_step_says_who_produces_and_only_operators_deliver() {
+        let org = OrganisationId::new();
+        let owner = Owner {
+            organisation: Some(org),
+            applicant: UserId::new(),
+        };
+        let member = actor(Role::Applicant, Some((org, MemberRole::Member)));
+        let outsider = actor(
+            Role::Applicant,
+            Some((OrganisationId::new(), MemberRole::Admin)),
+        );
+        for role in Role::ALL {
+            let a = actor(role, None);
+            let desk = matches!(role, Role::Operator | Role::Admin);
+            let at_desk = Action::ProduceApplication(Producer::Operator, owner);
+            assert_eq!(authorize(&a, at_desk).is_ok(), desk, "{role}");
+            assert_eq!(authorize(&a, Action::Deliver).is_ok(), desk, "{role}");
+            let receipt = Action::ConfirmReceipt(owner);
+            assert_eq!(authorize(&a, receipt).is_ok(), desk, "{role}");
+            let online = Action::ProduceApplication(Producer::Applicant, owner);
+            assert!(authorize(&a, online).is_err(), "{role} is not the owner");
+        }
+        let online = Action::ProduceApplication(Producer::Applicant, owner);
+        assert!(authorize(&member, online).is_ok());
+        assert!(authorize(&outsider, online).is_err());
+        let at_desk = Action::ProduceApplication(Producer::Operator, owner);
+        assert!(authorize(&member, at_desk).is_err());
+        assert!(authorize(&member, Action::ConfirmReceipt(owner)).is_ok());
+        assert!(authorize(&outsider, Action::ConfirmReceipt(owner)).is_err());
+        assert!(authorize(&member, Action::Deliver).is_err());
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct App {
     random: Arc<dyn Random>,
     /// The certificate authority, once initialised and loaded ([`App::with_ca`]).
     ca: Option<Arc<ca::Ca>>,
+    /// The group-committing writer of productions (制证), started on first use.
+    production: applications::Writer,
 }
 
 impl App {
@@ -57,6 +59,7 @@ impl App {
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
             ca: None,
+            production: applications::Writer::default(),
         }
     }
 

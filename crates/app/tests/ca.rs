@@ -42,7 +42,7 @@ fn request(app_now: jiff::Timestamp, n: u32) -> app::ca::IssueRequest {
         subject: pki::SubjectData {
             organisation: Some(pki::Organisation {
                 name: format!("测试单位{n}"),
-                uscc: uscc(n),
+                code: domain::organisation::CreditCode::Uscc(uscc(n)),
             }),
             ..pki::SubjectData::default()
         },

@@ -112,11 +112,13 @@ fn main() {
 
     let org = Organisation {
         name: "郑州市某某建设工程有限公司".into(),
-        uscc: Uscc::parse(&format!(
-            "91110108MA01ABCD1{}",
-            Uscc::check_char("91110108MA01ABCD1").unwrap_or('0')
-        ))
-        .expect("uscc"),
+        code: domain::organisation::CreditCode::Uscc(
+            Uscc::parse(&format!(
+                "91110108MA01ABCD1{}",
+                Uscc::check_char("91110108MA01ABCD1").unwrap_or('0')
+            ))
+            .expect("uscc"),
+        ),
     };
     let subject = SubjectData {
         organisation: Some(org),

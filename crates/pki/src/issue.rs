@@ -1,12 +1,13 @@
 //! Issuing end-entity certificates: build the to-be-signed certificate (so the app can
 //! record it), then sign it.
 
-use domain::ident::{IdNumber, Uscc};
+use domain::ident::IdNumber;
+use domain::organisation::CreditCode;
 use jiff::Timestamp;
 
 use crate::ca::{Authority, check_validity};
 use crate::cert::{self, Tbs};
-use crate::name::DistinguishedName;
+use crate::name::{Attribute, DistinguishedName};
 use crate::profile::{Profile, Source};
 use crate::serial::Serial;
 use crate::signer::key_identifier;
@@ -53,7 +54,10 @@ impl Urls {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Organisation {
     pub name: String,
-    pub uscc: Uscc,
+    /// Its USCC, written as organizationIdentifier `NTRCN-…`; or, for a body without one,
+    /// certdesk's stand-in code, written as serialNumber (it is no national register's
+    /// number, so it must not pose as one).
+    pub code: CreditCode,
 }
 
 /// Verified subject data, from the reviewed application (never from the CSR).
@@ -79,7 +83,13 @@ impl SubjectData {
             let value = match f.from {
                 Source::China => "CN".to_string(),
                 Source::OrganisationName => org()?.name.clone(),
-                Source::Uscc => format!("NTRCN-{}", org()?.uscc.as_str()),
+                Source::Uscc => match &org()?.code {
+                    CreditCode::Uscc(u) => format!("NTRCN-{}", u.as_str()),
+                    CreditCode::StandIn(s) => {
+                        name = name.with(Attribute::SerialNumber, s.as_str().to_string());
+                        continue;
+                    }
+                },
                 Source::PersonName => self
                     .person_name
                     .clone()

@@ -311,6 +311,26 @@ pub async fn update_flow(
     Ok(done.rows_affected() == 1)
 }
 
+/// Raises the version without moving the flow, if nobody changed the application since
+/// `version` was read: one more certificate of a 新办 of several was produced.
+pub async fn touch(
+    conn: &mut AnyConnection,
+    id: ApplicationId,
+    version: i64,
+    at: Timestamp,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE applications SET updated_at = $3, version = version + 1 \
+         WHERE id = $1 AND version = $2",
+    )
+    .bind(id.to_text())
+    .bind(version)
+    .bind(micros(at))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Who may see an order: its organisation, or for an individual, its applicant.
 #[derive(Clone, Copy, Debug)]
 pub enum Scope {

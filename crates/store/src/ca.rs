@@ -387,6 +387,36 @@ pub async fn by_serial(
     row.map(CertificateRow::into_certificate).transpose()
 }
 
+/// The certificates produced for an order, oldest first.
+pub async fn for_application(
+    conn: &mut AnyConnection,
+    application: ApplicationId,
+) -> Result<Vec<Certificate>, StoreError> {
+    let rows: Vec<CertificateRow> = sqlx::query_as(&format!(
+        "SELECT {CERTIFICATE_COLUMNS}, status, revoked_at, revocation_reason \
+         FROM certificates WHERE application_id = $1 ORDER BY created_at, id"
+    ))
+    .bind(application.to_text())
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(CertificateRow::into_certificate)
+        .collect()
+}
+
+/// How many certificates were produced for an order.
+pub async fn count_for_application(
+    conn: &mut AnyConnection,
+    application: ApplicationId,
+) -> Result<u32, StoreError> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM certificates WHERE application_id = $1")
+            .bind(application.to_text())
+            .fetch_one(conn)
+            .await?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
 /// How many certificates were issued.
 pub async fn count_certificates(conn: &mut AnyConnection) -> Result<u64, StoreError> {
     let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM certificates")

@@ -95,6 +95,14 @@ impl Store {
         })
     }
 
+    /// A savepoint inside `tx`: committing it releases it, rolling it back (or dropping it)
+    /// takes back only what was written since.
+    pub async fn savepoint<'t>(
+        tx: &'t mut Transaction<'static, Any>,
+    ) -> Result<Transaction<'t, Any>, StoreError> {
+        Ok(sqlx::Acquire::begin(&mut **tx).await?)
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }

@@ -17,6 +17,7 @@ pub mod audit;
 pub mod bulk;
 pub mod ca;
 pub mod config;
+pub mod deliveries;
 pub mod documents;
 pub mod events;
 pub mod individuals;

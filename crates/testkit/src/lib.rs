@@ -278,3 +278,113 @@ impl Drop for TestApp {
         self.ca_watch.abort();
     }
 }
+
+/// The smallest PNG the upload check accepts, for documents in tests.
+pub const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0xF8, 0xCF, 0xC0, 0xF0,
+    0x1F, 0x00, 0x05, 0x00, 0x01, 0xFF, 0x89, 0x99, 0x3D, 0x1D, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+impl TestApp {
+    /// An order of `org`'s, 网上办理, filled, paid and approved: waiting at 待制证. `kind` is
+    /// new, renew, replace, change, inspect or cancel (`certificate` names the certificate
+    /// concerned); `delivery` mail, pickup or download. Returns its id.
+    pub async fn order_awaiting_production(
+        &self,
+        org: &OrgFixture,
+        kind: &str,
+        cert_type: &str,
+        delivery: &str,
+        quantity: u32,
+        certificate: &str,
+    ) -> String {
+        use app::applications::{self, ApplicationInput, ReviewDecision, ReviewInput};
+        let who = self.actor(&org.admin).await;
+        let reviewer = self.actor(&self.staff(Role::Reviewer).await).await;
+        let id = applications::start(
+            &self.app,
+            &who,
+            &applications::StartInput {
+                kind: kind.into(),
+                cert_type: cert_type.into(),
+                channel: "online".into(),
+                agree_terms: "yes".into(),
+            },
+        )
+        .await
+        .unwrap();
+        let n = self.unique();
+        let point = if delivery == "pickup" {
+            self.service_point(&format!("办理点{n}")).await
+        } else {
+            String::new()
+        };
+        let form = ApplicationInput {
+            handler_name: "张经办".into(),
+            handler_id_number: ids::id_number(n),
+            handler_mobile: ids::mobile(n),
+            handler_email: format!("h{n}@example.com"),
+            quantity: quantity.to_string(),
+            years: "1".into(),
+            delivery: delivery.into(),
+            mail_address: "杭州市西湖区文三路90号".into(),
+            mail_recipient: "收件人".into(),
+            mail_phone: ids::mobile(n + 1),
+            service_point: point,
+            certificate_serial: certificate.into(),
+            replace_reason: "USB-KEY 遗失".into(),
+            replace_cause: "lost".into(),
+            change_details: "单位名称变更".into(),
+            ..ApplicationInput::default()
+        };
+        let view = applications::view(&self.app, &who, id).await.unwrap();
+        for r in view.requirements.iter().filter(|r| r.required) {
+            applications::upload_document(&self.app, &who, id, &r.document_kind, "scan.png", PNG)
+                .await
+                .unwrap();
+        }
+        applications::submit(
+            &self.app,
+            &who,
+            id,
+            &applications::SubmitInput {
+                form,
+                acknowledge: "yes".into(),
+                version: None,
+            },
+        )
+        .await
+        .unwrap();
+        for _ in 0..6 {
+            let v = applications::view(&self.app, &who, id).await.unwrap();
+            match v.status.as_str() {
+                "awaiting_production" => return id.to_text(),
+                "awaiting_payment" => {
+                    let p = app::payments::pay(&self.app, &who, id).await.unwrap();
+                    let trade = p.code_url.rsplit('/').next().unwrap().to_owned();
+                    app::payments::sandbox_confirm(&self.app, &trade)
+                        .await
+                        .unwrap();
+                }
+                _ => applications::review(
+                    &self.app,
+                    &reviewer,
+                    id,
+                    ReviewDecision::Approve,
+                    &ReviewInput {
+                        paper_received: "yes".into(),
+                        overdue_months: "0".into(),
+                        overdue_fee: "0".into(),
+                        ..ReviewInput::default()
+                    },
+                )
+                .await
+                .unwrap(),
+            }
+        }
+        panic!("order {id} did not reach 待制证");
+    }
+}

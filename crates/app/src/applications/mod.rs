@@ -5,25 +5,31 @@
 //! actor saw, writes the new state, appends to 流程审批记录 and notifies the applicant,
 //! in one transaction.
 
+mod delivery;
 mod documents;
 mod form;
 mod lifecycle;
 mod list;
+mod produce;
 mod review;
 mod transition;
 mod view;
+mod writer;
 
+pub use delivery::{DeliveryView, HandOverInput, ShipInput, confirm_receipt, hand_over, ship};
 pub use documents::{
     DocumentDownload, TemplateDownload, download_document, render_template, upload_document,
 };
 pub use form::{ApplicationInput, chooses_delivery};
 pub use lifecycle::{StartInput, SubmitInput, save, start, submit, withdraw};
 pub use list::{ListQuery, ListView, SummaryView, export_csv, list, queue};
+pub use produce::{ProduceInput, Produced, produce};
 pub use review::{ReviewDecision, ReviewInput, review};
 pub use view::{
     ApplicationView, DocumentView, EventView, RequirementView, ServicePointView, StepView,
     service_points, view,
 };
+pub(crate) use writer::Writer;
 
 use domain::Fen;
 use domain::application::{Flow, Position, Procedure};

@@ -52,6 +52,20 @@ pub struct EventView {
     pub comment: String,
 }
 
+/// A certificate produced for the order (or revoked by it).
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct ProducedCertificateView {
+    pub serial: String,
+    pub subject: String,
+    pub token_serial: Option<String>,
+    #[schema(value_type = String)]
+    pub not_before: Timestamp,
+    #[schema(value_type = String)]
+    pub not_after: Timestamp,
+    /// valid | revoked
+    pub status: String,
+}
+
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ApplicationView {
     #[schema(value_type = String)]
@@ -94,8 +108,13 @@ pub struct ApplicationView {
     pub payment: Option<PaymentView>,
     /// The reviewer's reason when the application was sent back.
     pub returned_reason: Option<String>,
+    /// The certificates produced for this order, oldest first.
+    pub certificates: Vec<ProducedCertificateView>,
+    /// How the key reaches the applicant, once produced (邮寄 / 网点领取).
+    pub delivery_details: Option<super::DeliveryView>,
     pub version: i64,
-    /// What the viewer may do now: edit, submit, withdraw, pay, review.
+    /// What the viewer may do now: edit, submit, withdraw, pay, review, produce, ship,
+    /// hand_over, confirm_receipt.
     pub actions: Vec<&'static str>,
     #[schema(value_type = String)]
     pub created_at: Timestamp,
@@ -217,6 +236,45 @@ pub async fn view(app: &App, actor: &Actor, id: ApplicationId) -> Result<Applica
     if authorize(actor, Action::Review).is_ok() && matches!(flow.step(), Some(Step::Review(..))) {
         actions.push("review");
     }
+    match flow.step() {
+        Some(Step::Produce(p))
+            if authorize(actor, Action::ProduceApplication(p, owner)).is_ok() =>
+        {
+            actions.push("produce");
+        }
+        Some(Step::Deliver) if authorize(actor, Action::Deliver).is_ok() => {
+            match (flow.delivery(), flow.shipped()) {
+                (Delivery::Mail, false) => actions.push("ship"),
+                (Delivery::Mail, true) => actions.push("confirm_receipt"),
+                (Delivery::Pickup, _) => actions.push("hand_over"),
+                (Delivery::Download, _) => {}
+            }
+        }
+        Some(Step::Deliver)
+            if flow.delivery() == Delivery::Mail
+                && flow.shipped()
+                && authorize(actor, Action::ConfirmReceipt(owner)).is_ok() =>
+        {
+            actions.push("confirm_receipt");
+        }
+        _ => {}
+    }
+    let certificates = store::ca::for_application(&mut conn, id)
+        .await?
+        .into_iter()
+        .map(|c| ProducedCertificateView {
+            serial: c.issued.serial,
+            subject: c.issued.subject,
+            token_serial: c.issued.token_serial,
+            not_before: c.issued.not_before,
+            not_after: c.issued.not_after,
+            status: c.status.as_str().to_owned(),
+        })
+        .collect();
+    let is_owner = authorize(actor, Action::EditApplication(owner)).is_ok();
+    let delivery_details = store::deliveries::get(&mut conn, id)
+        .await?
+        .map(|d| super::DeliveryView::new(d, is_owner));
     Ok(ApplicationView {
         id,
         order_number: record.order_number.to_string(),
@@ -248,6 +306,8 @@ pub async fn view(app: &App, actor: &Actor, id: ApplicationId) -> Result<Applica
         history,
         payment,
         returned_reason,
+        certificates,
+        delivery_details,
         version: record.version,
         actions,
         created_at: record.created_at,

@@ -92,80 +92,28 @@ pub async fn issue_many(
         store::ca::lock_key(&mut tx, key).await?;
     }
     for (actor, request) in requests {
-        let prepared = match prepare(&ca, actor, request) {
-            Ok(p) => p,
+        if let Err(e) = authorize(actor, Action::ProduceCertificate) {
+            answers.push(Err(e));
+            continue;
+        }
+        let (row, issued) = match sign(&ca, request, now) {
+            Ok(signed) => signed,
             Err(e) => {
                 answers.push(Err(e));
                 continue;
             }
         };
-        // The key: certified for this subject only, never revoked as compromised; the
-        // batch's earlier rows count too.
-        let spki = hex::encode(request.public_key.sha256());
-        let used = store::ca::key_use(&mut tx, &spki).await?;
+        // The batch's earlier rows count too: they are not inserted yet.
         let in_batch = rows
             .iter()
-            .filter(|r| r.spki_sha256 == spki)
-            .map(|r| &r.subject);
-        if used.compromised
-            || used
-                .subjects
-                .iter()
-                .chain(in_batch)
-                .any(|s| *s != prepared.subject)
-        {
-            answers.push(Err(Error::Refused("ca.key_in_use")));
+            .filter(|r| r.spki_sha256 == row.spki_sha256)
+            .map(|r| r.subject.as_str());
+        if let Err(e) = check_key(&mut tx, &row, in_batch).await? {
+            answers.push(Err(e));
             continue;
         }
-        let signed = ca
-            .issuing
-            .sign(&prepared.tbs)
-            .map_err(|e| Error::Internal(format!("signing: {e}")))?;
-        let row = NewCertificate {
-            id: CertificateId::new(),
-            serial: signed.serial().to_hex(),
-            issuer_id: ca.issuing_id,
-            application_id: request.application,
-            organisation_id: request.organisation,
-            holder_user_id: request.holder,
-            cert_type: request.cert_type,
-            subject: prepared.subject,
-            holder_name: prepared.holder_name,
-            organisation_name: request
-                .subject
-                .organisation
-                .as_ref()
-                .map(|o| o.name.clone()),
-            credit_code: request
-                .subject
-                .organisation
-                .as_ref()
-                .map(|o| o.uscc.as_str().to_owned()),
-            spki_sha256: spki,
-            token_serial: request.token_serial.clone(),
-            not_before: request.not_before,
-            not_after: request.not_after,
-            der: signed.into_der(),
-            replaces: request.replaces,
-            created_at: now,
-        };
-        store::audit::append(
-            &mut tx,
-            now,
-            actor.audit_id(),
-            "certificate.issue",
-            &row.serial,
-            &format!("id={} type={}", row.id, row.cert_type),
-        )
-        .await?;
-        answers.push(Ok(IssuedCertificate {
-            id: row.id,
-            serial: row.serial.clone(),
-            subject: row.subject.clone(),
-            not_before: row.not_before,
-            not_after: row.not_after,
-            der: Bytes::from(row.der.clone()),
-        }));
+        audit(&mut tx, actor, &row).await?;
+        answers.push(Ok(issued));
         rows.push(row);
     }
     store::ca::insert_certificates(&mut tx, &rows).await?;
@@ -176,20 +124,19 @@ pub async fn issue_many(
     Ok(answers)
 }
 
-struct Prepared {
-    tbs: pki::PreparedCertificate,
-    subject: String,
-    holder_name: String,
-}
-
-fn prepare(ca: &super::Ca, actor: &Actor, request: &IssueRequest) -> Result<Prepared, Error> {
-    authorize(actor, Action::ProduceCertificate)?;
+/// Builds and signs the certificate a request asks for (no authorisation, no database):
+/// the row to record and the answer to return once it is recorded. Signing needs no
+/// transaction, so callers sign before they take the writer.
+pub(crate) fn sign(
+    ca: &super::Ca,
+    request: &IssueRequest,
+    now: Timestamp,
+) -> Result<(NewCertificate, IssuedCertificate), Error> {
     let profile = Profile::for_cert_type(request.cert_type);
-    let serial = pki::Serial::random();
     let tbs = ca
         .issuing
         .prepare(&pki::EndEntity {
-            serial,
+            serial: pki::Serial::random(),
             subject: &request.subject,
             public_key: &request.public_key,
             not_before: request.not_before,
@@ -216,11 +163,81 @@ fn prepare(ca: &super::Ca, actor: &Actor, request: &IssueRequest) -> Result<Prep
                 .map(|o| o.name.clone())
         })
         .unwrap_or_default();
-    Ok(Prepared {
-        tbs,
+    let signed = ca
+        .issuing
+        .sign(&tbs)
+        .map_err(|e| Error::Internal(format!("signing: {e}")))?;
+    let row = NewCertificate {
+        id: CertificateId::new(),
+        serial: signed.serial().to_hex(),
+        issuer_id: ca.issuing_id,
+        application_id: request.application,
+        organisation_id: request.organisation,
+        holder_user_id: request.holder,
+        cert_type: request.cert_type,
         subject,
         holder_name,
-    })
+        organisation_name: request
+            .subject
+            .organisation
+            .as_ref()
+            .map(|o| o.name.clone()),
+        credit_code: request
+            .subject
+            .organisation
+            .as_ref()
+            .map(|o| o.code.as_str().to_owned()),
+        spki_sha256: hex::encode(request.public_key.sha256()),
+        token_serial: request.token_serial.clone(),
+        not_before: request.not_before,
+        not_after: request.not_after,
+        der: signed.into_der(),
+        replaces: request.replaces,
+        created_at: now,
+    };
+    let issued = IssuedCertificate {
+        id: row.id,
+        serial: row.serial.clone(),
+        subject: row.subject.clone(),
+        not_before: row.not_before,
+        not_after: row.not_after,
+        der: Bytes::from(row.der.clone()),
+    };
+    Ok((row, issued))
+}
+
+/// The key of `row` may be certified: for this subject only (`pending` are subjects
+/// certified on it in this transaction but not yet inserted), and never revoked as
+/// compromised. Lock the key first ([`store::ca::lock_key`]). The outer error is the
+/// database's; the inner one the refusal.
+pub(crate) async fn check_key<'a>(
+    conn: &mut store::AnyConnection,
+    row: &NewCertificate,
+    mut pending: impl Iterator<Item = &'a str>,
+) -> Result<Result<(), Error>, Error> {
+    let used = store::ca::key_use(conn, &row.spki_sha256).await?;
+    let other = |s: &str| s != row.subject;
+    if used.compromised || used.subjects.iter().any(|s| other(s)) || pending.any(other) {
+        return Ok(Err(Error::Refused("ca.key_in_use")));
+    }
+    Ok(Ok(()))
+}
+
+pub(crate) async fn audit(
+    conn: &mut store::AnyConnection,
+    actor: &Actor,
+    row: &NewCertificate,
+) -> Result<(), Error> {
+    store::audit::append(
+        conn,
+        row.created_at,
+        actor.audit_id(),
+        "certificate.issue",
+        &row.serial,
+        &format!("id={} type={}", row.id, row.cert_type),
+    )
+    .await?;
+    Ok(())
 }
 
 /// The subject as text, most specific first (RFC 4514 order): `CN=…, O=…, C=CN`.

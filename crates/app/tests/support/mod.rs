@@ -131,3 +131,92 @@ impl World {
 /// The smallest files of each type the content check accepts.
 pub const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
 pub const PDF: &[u8] = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+impl World {
+    /// This world with a P-256 CA (soft keys, a low PBKDF2 count for speed).
+    pub async fn with_ca(mut self) -> World {
+        let keys = app::ca::KeySource::File {
+            passphrase: "test-ca-passphrase".to_owned().into(),
+            kdf_iterations: 1_000,
+        };
+        app::ca::init(
+            &self.app,
+            &Actor::system(),
+            &keys,
+            &app::ca::InitOptions::default(),
+        )
+        .await
+        .unwrap();
+        let ca = app::ca::load(&self.app, &keys).await.unwrap();
+        self.app = self.app.clone().with_ca(ca);
+        self
+    }
+}
+
+/// Runs openssl in `dir`; its stdout, or a panic with what it said.
+pub fn openssl(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "openssl {args:?}: {text}");
+    text
+}
+
+/// A fresh P-256 key made by openssl in `dir`, and a PEM CSR on it.
+pub fn csr(dir: &std::path::Path, name: &str) -> String {
+    let key = format!("{name}.key");
+    let req = format!("{name}.csr");
+    openssl(
+        dir,
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-out",
+            &key,
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "req",
+            "-new",
+            "-key",
+            &key,
+            "-subj",
+            "/CN=ignored",
+            "-out",
+            &req,
+        ],
+    );
+    std::fs::read_to_string(dir.join(req)).unwrap()
+}
+
+impl World {
+    /// An active 办理点; its id.
+    pub async fn service_point(&self, name: &str) -> String {
+        app::admin::config::create_service_point(
+            &self.app,
+            &Actor::system(),
+            &app::admin::config::ServicePointInput {
+                name: name.to_owned(),
+                address: format!("{name}服务大厅1号窗口"),
+                hours: "工作日 9:00-17:00".into(),
+                phone: "0571-88000000".into(),
+                active: "yes".into(),
+            },
+        )
+        .await
+        .unwrap()
+        .to_text()
+    }
+}

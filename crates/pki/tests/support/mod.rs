@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use domain::application::CertType;
 use domain::ident::{IdNumber, Uscc};
+use domain::organisation::CreditCode;
 use jiff::{Timestamp, ToSpan};
 use pki::{
     DistinguishedName, EndEntity, Hierarchy, HierarchySetup, IssuedCertificate, KeyAlgorithm,
@@ -102,7 +103,7 @@ pub fn subject() -> SubjectData {
     SubjectData {
         organisation: Some(Organisation {
             name: "郑州市某某建设工程有限公司".into(),
-            uscc: uscc(),
+            code: CreditCode::Uscc(uscc()),
         }),
         person_name: Some("张三".into()),
         seal_name: Some("郑州市某某建设工程有限公司合同专用章".into()),

@@ -3,8 +3,8 @@
 //! `app` function the pages call; `app` decides who may do what.
 
 use app::applications::{
-    self, ApplicationInput, ApplicationView, DocumentView, ListQuery, ListView, ReviewDecision,
-    ReviewInput, StartInput, SubmitInput,
+    self, ApplicationInput, ApplicationView, DocumentView, HandOverInput, ListQuery, ListView,
+    ProduceInput, ReviewDecision, ReviewInput, ShipInput, StartInput, SubmitInput,
 };
 use app::payments::{self, PaymentView};
 use axum::Json;
@@ -435,4 +435,119 @@ mod tests {
             "attachment; filename=\"a_b_c.png\"; filename*=UTF-8''a%22b%5Cc.png"
         );
     }
+}
+
+/// What 制证 did.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProducedBody {
+    /// The new certificate's serial (upper-case hex); absent for 注销.
+    pub serial: Option<String>,
+    /// The new certificate, PEM.
+    pub certificate: Option<String>,
+    /// The issuing CA then the root, PEM.
+    pub chain: Option<String>,
+    /// The serial of the certificate revoked (补办, 信息变更, 注销).
+    pub revoked: Option<String>,
+    /// Certificates produced for the order so far, of `quantity`.
+    pub issued: u32,
+    pub quantity: u32,
+    /// Whether the order moved on to delivery (or ended).
+    pub complete: bool,
+    /// A generated soft key with its certificate and chain, PKCS#12, base64: given once.
+    pub pkcs12: Option<String>,
+}
+
+/// 制证: an operator at the service desk, or the applicant online (延期, 信息变更, 年检), as the
+/// order's produce step says. Send the CSR made on the key (PEM, or base64 DER) and the
+/// 锁序列号; or `generate: "yes"` with a `pkcs12_password` for a soft certificate. 注销 needs
+/// neither. The certificate is recorded before it is returned.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/production", tag = "production", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ProduceInput,
+    responses((status = 201, body = ProducedBody), (status = 403, body = ApiErrorBody),
+        (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody),
+        (status = 422, body = ApiErrorBody)))]
+pub async fn produce(
+    State(state): State<AppState>,
+    api: Api,
+    Path(id): Path<String>,
+    Body(body): Body<ProduceInput>,
+) -> Result<(StatusCode, Json<ProducedBody>), ApiError> {
+    use base64::Engine as _;
+    let actor = api.actor()?;
+    let id = application_id(&api, &id)?;
+    let produced = applications::produce(&state.app, actor, id, &body)
+        .await
+        .map_err(|e| api.fail(e))?;
+    let chain = state.app.ca().map(|ca| ca.chain_pem().to_owned());
+    Ok((
+        StatusCode::CREATED,
+        Json(ProducedBody {
+            serial: produced.certificate.as_ref().map(|c| c.serial.clone()),
+            certificate: produced.certificate.as_ref().map(|c| c.to_pem()),
+            chain: produced.certificate.as_ref().and(chain),
+            revoked: produced.revoked,
+            issued: produced.issued,
+            quantity: produced.quantity,
+            complete: produced.complete,
+            pkcs12: produced
+                .pkcs12
+                .map(|p| base64::engine::general_purpose::STANDARD.encode(p.as_slice())),
+        }),
+    ))
+}
+
+/// 发货 (operators): the carrier and tracking number of a mailed key; the order shows 已发货.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/shipment", tag = "production", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = ShipInput,
+    responses((status = 200, body = ApplicationView), (status = 403, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn ship(
+    State(state): State<AppState>,
+    api: Api,
+    Path(id): Path<String>,
+    Body(body): Body<ShipInput>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    let actor = api.actor()?;
+    let id = application_id(&api, &id)?;
+    applications::ship(&state.app, actor, id, &body)
+        .await
+        .map_err(|e| api.fail(e))?;
+    view_of(&state, &api, id).await.map(Json)
+}
+
+/// 领取 (operators): the applicant's 领取码, typed at the service point; the order ends.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/handover", tag = "production", security(("bearer" = [])),
+    params(("id" = String, Path)), request_body = HandOverInput,
+    responses((status = 200, body = ApplicationView), (status = 403, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn hand_over(
+    State(state): State<AppState>,
+    api: Api,
+    Path(id): Path<String>,
+    Body(body): Body<HandOverInput>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    let actor = api.actor()?;
+    let id = application_id(&api, &id)?;
+    applications::hand_over(&state.app, actor, id, &body)
+        .await
+        .map_err(|e| api.fail(e))?;
+    view_of(&state, &api, id).await.map(Json)
+}
+
+/// 确认收货: a mailed key arrived (its applicant, or an operator); the order ends.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/receipt", tag = "production", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = ApplicationView), (status = 403, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody)))]
+pub async fn confirm_receipt(
+    State(state): State<AppState>,
+    api: Api,
+    Path(id): Path<String>,
+) -> Result<Json<ApplicationView>, ApiError> {
+    let actor = api.actor()?;
+    let id = application_id(&api, &id)?;
+    applications::confirm_receipt(&state.app, actor, id, None)
+        .await
+        .map_err(|e| api.fail(e))?;
+    view_of(&state, &api, id).await.map(Json)
 }

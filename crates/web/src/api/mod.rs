@@ -82,6 +82,13 @@ pub fn routes() -> Router<AppState> {
             post(applications::refresh),
         )
         .route("/applications/{id}/review", post(applications::review))
+        .route("/applications/{id}/production", post(applications::produce))
+        .route("/applications/{id}/shipment", post(applications::ship))
+        .route("/applications/{id}/handover", post(applications::hand_over))
+        .route(
+            "/applications/{id}/receipt",
+            post(applications::confirm_receipt),
+        )
         .route("/queue", get(applications::queue))
         .route(
             "/admin/settings",
@@ -263,6 +270,10 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         applications::refresh,
         applications::queue,
         applications::review,
+        applications::produce,
+        applications::ship,
+        applications::hand_over,
+        applications::confirm_receipt,
         applications::export_csv,
         admin_config::settings,
         admin_config::update_settings,
@@ -298,6 +309,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
     tags((name = "accounts"), (name = "organisations"), (name = "admin"),
         (name = "applications", description = "新增申请 to payment: the applicant's orders"),
         (name = "staff", description = "代办事宜, 初审 / 终审, 导出申领信息"),
+        (name = "production", description = "制证 (operators, or applicants online with their own key), 发货, 领取, 确认收货"),
         (name = "notifications"))
 )]
 pub struct ApiDoc;

@@ -10,6 +10,7 @@ mod home;
 mod notifications;
 mod orders;
 mod organisation;
+mod production;
 mod queue;
 mod register;
 mod signin;
@@ -84,6 +85,10 @@ pub fn routes() -> Router<AppState> {
             post(orders::refresh_payment),
         )
         .route("/orders/{id}/review", post(orders::review))
+        .route("/orders/{id}/produce", post(production::produce))
+        .route("/orders/{id}/ship", post(production::ship))
+        .route("/orders/{id}/handover", post(production::hand_over))
+        .route("/orders/{id}/receipt", post(production::confirm_receipt))
         .route("/orders/{id}/documents/{doc}", get(orders::document))
         .route("/orders/{id}/templates/{name}", get(orders::template))
         .route("/queue", get(queue::queue))

@@ -29,7 +29,7 @@ pub fn yuan(fen: i64) -> String {
     domain::Fen(fen).yuan_string()
 }
 
-fn parse_id(visitor: &Visitor, id: &str) -> Result<ApplicationId, PageError> {
+pub(super) fn parse_id(visitor: &Visitor, id: &str) -> Result<ApplicationId, PageError> {
     ApplicationId::parse(id).map_err(|_| PageError::not_found(visitor.lang))
 }
 
@@ -522,7 +522,7 @@ pub struct FieldRow {
 
 #[derive(Template)]
 #[template(path = "order.html")]
-struct Show {
+pub(super) struct Show {
     page: Page,
     order: ApplicationView,
     id: String,
@@ -546,6 +546,11 @@ struct Show {
     total: String,
     pay_amount: String,
     breakdown: Option<Breakdown>,
+    /// 制证, 发货 and 领取 as typed, and what was wrong with them.
+    pub(super) production: super::production::ProductionForm,
+    pub(super) production_errors: Errors,
+    pub(super) production_problem: Option<String>,
+    certificates: Vec<super::production::CertificateRow>,
 }
 
 /// The amount's parts, in yuan.
@@ -564,7 +569,7 @@ impl Show {
     }
 }
 
-fn show_page(page: Page, order: ApplicationView) -> Show {
+pub(super) fn show_page(page: Page, order: ApplicationView) -> Show {
     let steps = order
         .steps
         .iter()
@@ -677,6 +682,13 @@ fn show_page(page: Page, order: ApplicationView) -> Show {
         },
         review_errors: Errors::default(),
         review_problem: None,
+        production: super::production::ProductionForm {
+            version: Some(order.version),
+            ..Default::default()
+        },
+        production_errors: Errors::default(),
+        production_problem: None,
+        certificates: super::production::certificate_rows(&page, &order),
         steps,
         history,
         fields,
@@ -755,12 +767,12 @@ pub async fn status(
 #[serde(default)]
 pub struct Plain {}
 
-fn back(id: ApplicationId, notice: &str) -> Response {
+pub(super) fn back(id: ApplicationId, notice: &str) -> Response {
     Redirect::to(&format!("/orders/{}?notice={notice}", id.to_text())).into_response()
 }
 
 /// A refused action is shown on the order page, which is reloaded as it now is.
-async fn refused_on_page(
+pub(super) async fn refused_on_page(
     state: &AppState,
     signed_in: &SignedIn,
     id: ApplicationId,
