@@ -29,7 +29,7 @@ pub async fn issue_set(app: &App, good: usize, revoked: usize) -> anyhow::Result
             subject: pki::SubjectData {
                 organisation: Some(pki::Organisation {
                     name: "北京压测科技有限公司".into(),
-                    uscc: uscc.clone(),
+                    code: domain::organisation::CreditCode::Uscc(uscc.clone()),
                 }),
                 ..pki::SubjectData::default()
             },
