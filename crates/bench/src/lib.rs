@@ -7,6 +7,7 @@
 //! timed run, the answers are compared with what the seeded data says they must be.
 //! See `README.md` for how to run it and the figures measured.
 
+pub mod ca;
 pub mod expect;
 pub mod load;
 pub mod plan;

@@ -33,9 +33,14 @@ pub struct Seeded {
 }
 
 fn password_hash() -> anyhow::Result<String> {
+    password_hash_of(PASSWORD)
+}
+
+/// An argon2id hash of `password`, as the app stores it (fixed salt: seeding only).
+pub(crate) fn password_hash_of(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::encode_b64(b"certdesk-bench-s").map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Argon2::default()
-        .hash_password(PASSWORD.as_bytes(), &salt)
+        .hash_password(password.as_bytes(), &salt)
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .to_string())
 }

@@ -10,7 +10,7 @@
 //! decides the transaction.
 
 use domain::account::Role;
-use domain::ids::{OrganisationId, UserId};
+use domain::ids::{AuthorityId, CertificateId, OrganisationId, UserId};
 use domain::organisation::{MemberRole, OrgType};
 use jiff::Timestamp;
 use sqlx::AnyConnection;
@@ -61,6 +61,7 @@ enum Value {
     OptText(Option<String>),
     Int(i64),
     OptInt(Option<i64>),
+    Bytes(Vec<u8>),
 }
 
 /// Inserts `rows` (each `columns.len()` values) in as few statements as the limits allow.
@@ -105,6 +106,7 @@ async fn insert_rows(
                     Value::OptText(t) => query.bind(t),
                     Value::Int(i) => query.bind(i),
                     Value::OptInt(i) => query.bind(i),
+                    Value::Bytes(b) => query.bind(b),
                 };
             }
         }
@@ -312,6 +314,71 @@ pub async fn applications(
             "step_entered_at",
             "due_on",
             "version",
+        ],
+        values,
+    )
+    .await
+}
+
+/// A revoked certificate, for a CRL of a given length: only what a CRL entry needs is
+/// real (serial, revocation time and reason); the DER is a placeholder.
+pub struct RevokedCertificateRow {
+    pub id: CertificateId,
+    /// Upper-case hex, as `store::ca` keeps serials.
+    pub serial: String,
+    pub issuer_id: AuthorityId,
+    pub subject: String,
+    pub spki_sha256: String,
+    pub not_before: Timestamp,
+    pub not_after: Timestamp,
+    pub revoked_at: Timestamp,
+    /// The CRLReason name (`keyCompromise`, `superseded`, …).
+    pub reason: String,
+}
+
+pub async fn revoked_certificates(
+    conn: &mut AnyConnection,
+    rows: &[RevokedCertificateRow],
+) -> Result<u64, StoreError> {
+    let values = rows
+        .iter()
+        .map(|c| {
+            vec![
+                Value::Text(c.id.to_text()),
+                Value::Text(c.serial.clone()),
+                Value::Text(c.issuer_id.to_text()),
+                Value::Text("org_master".to_owned()),
+                Value::Text(c.subject.clone()),
+                Value::Text(String::new()),
+                Value::Text(c.spki_sha256.clone()),
+                Value::Int(micros(c.not_before)),
+                Value::Int(micros(c.not_after)),
+                Value::Bytes(vec![0x30, 0x00]),
+                Value::Text("revoked".to_owned()),
+                Value::Int(micros(c.revoked_at)),
+                Value::Text(c.reason.clone()),
+                Value::Int(micros(c.revoked_at)),
+            ]
+        })
+        .collect();
+    insert_rows(
+        conn,
+        "certificates",
+        &[
+            "id",
+            "serial",
+            "issuer_id",
+            "cert_type",
+            "subject",
+            "holder_name",
+            "spki_sha256",
+            "not_before",
+            "not_after",
+            "der",
+            "status",
+            "revoked_at",
+            "revocation_reason",
+            "created_at",
         ],
         values,
     )
