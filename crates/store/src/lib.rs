@@ -25,6 +25,8 @@ pub mod notifications;
 pub mod organisations;
 pub mod outbox;
 pub mod payments;
+pub mod platform_keys;
+pub mod reminders;
 pub mod sandbox;
 pub mod sessions;
 pub mod settings;
