@@ -120,6 +120,8 @@ pub enum Action {
     RevokeCertificate,
     /// Create the CA, renew its OCSP responder, regenerate its CRL by hand.
     ManageCa,
+    /// Generate, regenerate or revoke a linked platform's API key (互联互通).
+    ManagePlatformKeys,
 }
 
 pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
@@ -153,6 +155,7 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
             matches!(actor.role, Role::Operator | Role::Admin)
         }
         Action::ManageCa => actor.role == Role::Admin,
+        Action::ManagePlatformKeys => actor.role == Role::Admin,
     };
     if allowed {
         Ok(())
