@@ -20,7 +20,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use utoipa::OpenApi;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+};
 
 use crate::AppState;
 use crate::csrf::tokens_match;
@@ -138,6 +140,12 @@ pub fn routes() -> Router<AppState> {
         .route("/notifications", get(notifications::list))
         .route("/notifications/read", post(notifications::mark_all_read))
         .route("/admin/outbox", get(notifications::outbox))
+        .route(
+            "/admin/platforms/{id}/key",
+            get(admin_config::platform_key)
+                .post(admin_config::generate_platform_key)
+                .delete(admin_config::revoke_platform_key),
+        )
         .layer(axum::middleware::from_fn(csrf_guard))
 }
 
@@ -293,12 +301,17 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         notifications::list,
         notifications::mark_all_read,
         notifications::outbox,
+        admin_config::platform_key,
+        admin_config::generate_platform_key,
+        admin_config::revoke_platform_key,
+        crate::interconnect::certificate,
     ),
     modifiers(&BearerAuth),
     tags((name = "accounts"), (name = "organisations"), (name = "admin"),
         (name = "applications", description = "新增申请 to payment: the applicant's orders"),
         (name = "staff", description = "代办事宜, 初审 / 终审, 导出申领信息"),
-        (name = "notifications"))
+        (name = "notifications"),
+        (name = "interconnect", description = "互联互通: linked platforms look up certificates with their API key"))
 )]
 pub struct ApiDoc;
 
@@ -310,6 +323,15 @@ impl utoipa::Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        // A linked platform's API key (互联互通), in either header.
+        components.add_security_scheme(
+            "platform_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "platform_key_header",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))),
         );
     }
 }

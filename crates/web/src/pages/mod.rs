@@ -186,6 +186,7 @@ const NOTICES: &[&str] = &[
     "notice.payment_pending",
     "notice.payment_done",
     "notice.notifications_read",
+    "notice.platform_key_revoked",
 ];
 
 fn role_key(actor: &Actor) -> &'static str {
