@@ -104,7 +104,10 @@ async fn the_admin_page_generates_a_key_once_regenerates_and_revokes_it() {
     let again = web.visit(&edit).await;
     assert!(!again.contains(&key), "the key is never shown again");
     assert!(!again.contains("id=\"new-key\""));
-    assert!(again.contains(&key[..8]), "the first characters tell keys apart");
+    assert!(
+        again.contains(&key[..8]),
+        "the first characters tell keys apart"
+    );
 
     // Only its SHA-256 is stored.
     let mut conn = t.app.store().conn().await.unwrap();
@@ -129,9 +132,7 @@ async fn the_admin_page_generates_a_key_once_regenerates_and_revokes_it() {
     assert_eq!(look_up(&t, &cert.serial, &second, None).await.0, 200);
 
     // 吊销密钥: nothing works; the page says there is no key.
-    let page = web
-        .submit(&edit, &format!("{edit}/key/revoke"), &[])
-        .await;
+    let page = web.submit(&edit, &format!("{edit}/key/revoke"), &[]).await;
     assert_eq!(page.status, 303, "{}", page.html);
     let page = web.visit(page.location.as_deref().unwrap()).await;
     assert!(page.contains("接口密钥已吊销"), "{}", page.html);

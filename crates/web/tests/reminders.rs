@@ -117,7 +117,11 @@ async fn reminders_go_out_at_30_7_and_1_days_each_once() {
         org.admin.name.trim_start_matches("经办人")
     );
     assert_eq!(mails[0].to, email);
-    assert!(mails[0].subject.contains("单位主锁"), "{}", mails[0].subject);
+    assert!(
+        mails[0].subject.contains("单位主锁"),
+        "{}",
+        mails[0].subject
+    );
     assert!(
         mails[0].body.contains(&format!("{}{link}", t.url)),
         "{}",
@@ -157,11 +161,7 @@ async fn reminders_go_out_at_30_7_and_1_days_each_once() {
     assert_eq!(page.status, 200);
     assert!(page.contains("证书即将到期"), "{}", page.html);
     assert!(page.contains(&cert.serial), "{}", page.html);
-    assert!(
-        page.contains(&link.replace('&', "&#38;")),
-        "{}",
-        page.html
-    );
+    assert!(page.contains(&link.replace('&', "&#38;")), "{}", page.html);
     // The API carries the same.
     let api = t.api().signed_in(&org.admin).await;
     let (status, body) = api.get("/api/v1/notifications").await;
@@ -217,9 +217,9 @@ async fn racing_instances_send_each_reminder_once() {
     let mut jobs = Vec::new();
     for _ in 0..4 {
         let app = t.app.clone();
-        jobs.push(tokio::spawn(
-            async move { reminders::send_due(&app).await.unwrap() },
-        ));
+        jobs.push(tokio::spawn(async move {
+            reminders::send_due(&app).await.unwrap()
+        }));
     }
     let mut total = 0;
     for j in jobs {

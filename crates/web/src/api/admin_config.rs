@@ -6,9 +6,9 @@ use app::admin::config::{
     PlatformInput, PlatformView, ProcedureView, ServicePointInput, ServicePointView,
     SetDocumentsInput, SetPriceInput, SetProcedureInput, SettingsInput, SettingsView,
 };
+use app::interconnect::{self, GeneratedKey, PlatformKeyView};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use app::interconnect::{self, GeneratedKey, PlatformKeyView};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::ids::{PlatformId, ServicePointId};
