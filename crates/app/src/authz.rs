@@ -155,6 +155,8 @@ pub enum Action {
     SearchCertificates,
     /// Read the certificate profiles (admins).
     ViewCaProfiles,
+    /// Generate, regenerate or revoke a linked platform's API key (互联互通).
+    ManagePlatformKeys,
 }
 
 pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
@@ -207,6 +209,7 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
         Action::ManageCertificate(owner) => actor.role == Role::Applicant && owner.is(actor),
         Action::SearchCertificates => actor.role.is_staff(),
         Action::ViewCaProfiles => actor.role == Role::Admin,
+        Action::ManagePlatformKeys => actor.role == Role::Admin,
     };
     if allowed {
         Ok(())

@@ -28,3 +28,9 @@ pub async fn purge_expired(app: &App) -> Result<Purged, Error> {
 pub async fn maintain_ca(app: &App) -> Result<crate::ca::watch::Maintained, Error> {
     crate::ca::watch::maintain(app).await
 }
+
+/// The expiry reminders due now (30, 7 and 1 days before a certificate ends); see
+/// [`crate::reminders`]. Several instances may run it at once: each reminder goes out once.
+pub async fn send_reminders(app: &App) -> Result<crate::reminders::Reminded, Error> {
+    crate::reminders::send_due(app).await
+}

@@ -15,12 +15,14 @@ pub mod dashboard;
 pub mod demo;
 mod error;
 pub mod housekeeping;
+pub mod interconnect;
 pub mod notifications;
 pub mod organisations;
 pub mod outbox;
 mod passwords;
 pub mod payments;
 pub mod random;
+pub mod reminders;
 
 use std::sync::Arc;
 

@@ -427,7 +427,7 @@ async fn serve(settings: Settings) -> Result<()> {
     Ok(())
 }
 
-/// Runs the periodic clean-up and the CA's periodic work every hour.
+/// Runs the periodic clean-up, the CA's periodic work and the expiry reminders every hour.
 fn spawn_housekeeping(app: app::App) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -447,6 +447,15 @@ fn spawn_housekeeping(app: app::App) {
                     tracing::debug!(crl = ?m.crl, responder = m.responder_renewed, "CA maintained")
                 }
                 Err(e) => tracing::warn!(error = %e, "CA maintenance failed"),
+            }
+            // 30, 7 and 1 days before a certificate ends; each reminder once across instances.
+            match app::housekeeping::send_reminders(&app).await {
+                Ok(r) => tracing::debug!(
+                    reminded = r.certificates,
+                    under_way = r.under_way,
+                    "expiry reminders done"
+                ),
+                Err(e) => tracing::warn!(error = %e, "expiry reminders failed"),
             }
         }
     });

@@ -104,6 +104,10 @@ id_type!(
     /// A certificate the CA issued.
     CertificateId
 );
+id_type!(
+    /// An API key of a linked platform (互联互通).
+    PlatformKeyId
+);
 
 #[cfg(test)]
 mod tests {

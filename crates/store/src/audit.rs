@@ -73,3 +73,35 @@ pub async fn for_subject(
         })
         .collect()
 }
+
+/// An audit entry to append with [`append_many`].
+#[derive(Clone, Debug)]
+pub struct NewEntry {
+    pub at: Timestamp,
+    pub actor: Option<UserId>,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+/// Appends many audit entries with few statements.
+pub async fn append_many(conn: &mut AnyConnection, entries: &[NewEntry]) -> Result<(), StoreError> {
+    for chunk in entries.chunks(crate::MANY_ROWS) {
+        let sql = format!(
+            "INSERT INTO audit_log (id, at, actor_id, action, subject, detail) VALUES {}",
+            crate::values_list(chunk.len(), 6)
+        );
+        let mut q = sqlx::query(&sql);
+        for e in chunk {
+            q = q
+                .bind(AuditId::new().to_text())
+                .bind(micros(e.at))
+                .bind(e.actor.map(UserId::to_text))
+                .bind(e.action.as_str())
+                .bind(e.subject.as_str())
+                .bind(e.detail.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}

@@ -465,6 +465,34 @@ pub async fn key_use(conn: &mut AnyConnection, spki_sha256: &str) -> Result<KeyU
     Ok(out)
 }
 
+/// What is known of many keys at once (a group of productions): [`key_use`] for each.
+pub async fn key_uses(
+    conn: &mut AnyConnection,
+    spki_sha256: &[&str],
+) -> Result<std::collections::HashMap<String, KeyUse>, StoreError> {
+    let mut out: std::collections::HashMap<String, KeyUse> = std::collections::HashMap::new();
+    for chunk in spki_sha256.chunks(crate::MANY_ROWS) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT spki_sha256, subject, revocation_reason FROM certificates \
+             WHERE spki_sha256 IN ({})",
+            marks.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String, String, Option<String>)>(&sql);
+        for k in chunk {
+            q = q.bind(*k);
+        }
+        for (spki, subject, reason) in q.fetch_all(&mut *conn).await? {
+            let used = out.entry(spki).or_default();
+            used.compromised |= reason.as_deref() == Some("keyCompromise");
+            if !used.subjects.contains(&subject) {
+                used.subjects.push(subject);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Revokes a valid certificate. False when there is no such certificate or it is revoked
 /// already (the conditional UPDATE lets one revocation win).
 pub async fn revoke(

@@ -91,3 +91,29 @@ pub async fn for_application(
         })
         .collect()
 }
+
+/// Appends many events with few statements (a group of productions).
+pub async fn append_many(conn: &mut AnyConnection, events: &[NewEvent<'_>]) -> Result<(), StoreError> {
+    for chunk in events.chunks(crate::MANY_ROWS) {
+        let sql = format!(
+            "INSERT INTO application_events (id, application_id, at, actor_id, actor_name, \
+             transition, from_status, to_status, comment) VALUES {}",
+            crate::values_list(chunk.len(), 9)
+        );
+        let mut q = sqlx::query(&sql);
+        for e in chunk {
+            q = q
+                .bind(EventId::new().to_text())
+                .bind(e.application_id.to_text())
+                .bind(micros(e.at))
+                .bind(e.actor_id.map(UserId::to_text))
+                .bind(e.actor_name)
+                .bind(e.transition.as_str())
+                .bind(e.from_status.as_str())
+                .bind(e.to_status.as_str())
+                .bind(e.comment);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}

@@ -27,6 +27,8 @@ pub mod notifications;
 pub mod organisations;
 pub mod outbox;
 pub mod payments;
+pub mod platform_keys;
+pub mod reminders;
 pub mod sandbox;
 pub mod sessions;
 pub mod settings;
@@ -53,3 +55,25 @@ pub(crate) fn from_micros(v: i64) -> Result<Timestamp, StoreError> {
 pub(crate) fn flag(b: bool) -> i64 {
     i64::from(b)
 }
+
+/// `($1, …, $n), ($n+1, …)`: the VALUES of a multi-row INSERT of `rows` rows of `columns`.
+pub(crate) fn values_list(rows: usize, columns: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 5);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..columns {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", r * columns + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Rows per multi-row INSERT: well under SQLite's and PostgreSQL's parameter limits.
+pub(crate) const MANY_ROWS: usize = 500;

@@ -127,3 +127,75 @@ pub async fn enqueue_mail(
     .await?;
     Ok(id)
 }
+
+/// A notification to insert with [`insert_many`].
+#[derive(Clone, Debug)]
+pub struct NewNotification {
+    pub user: UserId,
+    pub application: Option<ApplicationId>,
+    pub at: Timestamp,
+    pub message_key: String,
+    pub detail: String,
+}
+
+/// An e-mail to queue with [`enqueue_mail_many`].
+#[derive(Clone, Debug)]
+pub struct NewMail {
+    pub at: Timestamp,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Inserts many notifications with few statements.
+pub async fn insert_many(
+    conn: &mut AnyConnection,
+    rows: &[NewNotification],
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(crate::MANY_ROWS) {
+        let sql = format!(
+            "INSERT INTO notifications (id, user_id, application_id, at, message_key, detail) \
+             VALUES {}",
+            crate::values_list(chunk.len(), 6)
+        );
+        let mut q = sqlx::query(&sql);
+        for n in chunk {
+            q = q
+                .bind(NotificationId::new().to_text())
+                .bind(n.user.to_text())
+                .bind(n.application.map(ApplicationId::to_text))
+                .bind(micros(n.at))
+                .bind(n.message_key.as_str())
+                .bind(n.detail.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Queues many e-mails with few statements.
+pub async fn enqueue_mail_many(conn: &mut AnyConnection, mails: &[NewMail]) -> Result<(), StoreError> {
+    for chunk in mails.chunks(crate::MANY_ROWS) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let b = r * 5;
+                format!("(${}, ${}, ${}, ${}, ${}, 'pending', 0)", b + 1, b + 2, b + 3, b + 4, b + 5)
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO mail_outbox (id, at, to_address, subject, body, status, attempts) VALUES {}",
+            rows.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for m in chunk {
+            q = q
+                .bind(MailId::new().to_text())
+                .bind(micros(m.at))
+                .bind(m.to.as_str())
+                .bind(m.subject.as_str())
+                .bind(m.body.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}

@@ -40,6 +40,7 @@ const ZH: &[&str] = &[
     include_str!("../locales/zh-CN/mail.toml"),
     include_str!("../locales/zh-CN/ca.toml"),
     include_str!("../locales/zh-CN/certificates.toml"),
+    include_str!("../locales/zh-CN/interconnect.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/ui.toml"),
@@ -49,6 +50,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/mail.toml"),
     include_str!("../locales/en/ca.toml"),
     include_str!("../locales/en/certificates.toml"),
+    include_str!("../locales/en/interconnect.toml"),
 ];
 
 pub struct Catalog {

@@ -8,6 +8,7 @@ mod ca;
 mod csrf;
 mod error;
 mod i18n;
+mod interconnect;
 mod pages;
 mod visitor;
 
@@ -61,6 +62,8 @@ pub fn router(state: AppState) -> Router {
     // The CA's public routes do not: OCSP must not pay a session read per request.
     Router::new()
         .merge(ca::routes())
+        // Linked platforms authenticate with their API key, not a session.
+        .merge(interconnect::routes())
         .merge(visited)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_FRAME_OPTIONS,

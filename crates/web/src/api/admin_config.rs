@@ -6,9 +6,10 @@ use app::admin::config::{
     PlatformInput, PlatformView, ProcedureView, ServicePointInput, ServicePointView,
     SetDocumentsInput, SetPriceInput, SetProcedureInput, SettingsInput, SettingsView,
 };
+use app::interconnect::{self, GeneratedKey, PlatformKeyView};
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::ids::{PlatformId, ServicePointId};
 use serde::{Deserialize, Serialize};
@@ -451,6 +452,64 @@ pub async fn update_platform(
         .await
         .map_err(|e| api.fail(e))?;
     platform(State(state), api, Path(id)).await
+}
+
+/// The platform's API key (互联互通) in force: its first characters and when it was made,
+/// never the key; `null` when it has none.
+#[utoipa::path(get, path = "/api/v1/admin/platforms/{id}/key", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = Option<PlatformKeyView>), (status = 404, body = ApiErrorBody)))]
+pub async fn platform_key(
+    State(state): State<AppState>,
+    api: Api,
+    Path(id): Path<String>,
+) -> Answer<Option<PlatformKeyView>> {
+    let actor = api.actor()?;
+    let id = platform_id(&api, &id)?;
+    interconnect::platform_key(&state.app, actor, id)
+        .await
+        .map(Json)
+        .map_err(|e| api.fail(e))
+}
+
+/// Generates the platform's API key, revoking the one in force. The key is in this answer
+/// only: it is stored as its SHA-256 and cannot be shown again.
+#[utoipa::path(post, path = "/api/v1/admin/platforms/{id}/key", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 201, body = GeneratedKey), (status = 404, body = ApiErrorBody)))]
+pub async fn generate_platform_key(
+    State(state): State<AppState>,
+    api: Api,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let actor = api.actor()?;
+    let id = platform_id(&api, &id)?;
+    let generated = interconnect::generate_key(&state.app, actor, id)
+        .await
+        .map_err(|e| api.fail(e))?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(generated),
+    )
+        .into_response())
+}
+
+/// Revokes the platform's API key: the platform can no longer look up certificates.
+#[utoipa::path(delete, path = "/api/v1/admin/platforms/{id}/key", tag = "admin", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
+pub async fn revoke_platform_key(
+    State(state): State<AppState>,
+    api: Api,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let actor = api.actor()?;
+    let id = platform_id(&api, &id)?;
+    interconnect::revoke_key(&state.app, actor, id)
+        .await
+        .map_err(|e| api.fail(e))?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 // ---- holidays ----

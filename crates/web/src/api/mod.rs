@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use utoipa::OpenApi;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 use crate::AppState;
 use crate::csrf::tokens_match;
@@ -159,6 +159,12 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/certificates", get(certificates::search))
         .route("/admin/ca/profiles", get(certificates::profiles))
+        .route(
+            "/admin/platforms/{id}/key",
+            get(admin_config::platform_key)
+                .post(admin_config::generate_platform_key)
+                .delete(admin_config::revoke_platform_key),
+        )
         .layer(axum::middleware::from_fn(csrf_guard))
 }
 
@@ -325,6 +331,10 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         certificates::unlink,
         certificates::search,
         certificates::profiles,
+        admin_config::platform_key,
+        admin_config::generate_platform_key,
+        admin_config::revoke_platform_key,
+        crate::interconnect::certificate,
     ),
     modifiers(&BearerAuth),
     tags((name = "accounts"), (name = "organisations"), (name = "admin"),
@@ -332,7 +342,8 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         (name = "staff", description = "代办事宜, 初审 / 终审, 导出申领信息"),
         (name = "production", description = "制证 (operators, or applicants online with their own key), 发货, 领取, 确认收货"),
         (name = "notifications"),
-        (name = "certificates", description = "证书管理: certificates, their files and 关联平台"))
+        (name = "certificates", description = "证书管理: certificates, their files and 关联平台"),
+        (name = "interconnect", description = "互联互通: linked platforms look up certificates with their API key"))
 )]
 pub struct ApiDoc;
 
@@ -344,6 +355,15 @@ impl utoipa::Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        // A linked platform's API key (互联互通), in either header.
+        components.add_security_scheme(
+            "platform_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "platform_key_header",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-Api-Key"))),
         );
     }
 }

@@ -213,6 +213,7 @@ const NOTICES: &[&str] = &[
     "notice.shipped",
     "notice.handed_over",
     "notice.received",
+    "notice.platform_key_revoked",
 ];
 
 fn role_key(actor: &Actor) -> &'static str {

@@ -19,6 +19,15 @@ pub struct NotificationRow {
     pub status_key: String,
     pub comment: String,
     pub read: bool,
+    /// An expiry reminder: the certificate, its end, the days left and where 延期 starts.
+    pub reminder: Option<ReminderRow>,
+}
+
+pub struct ReminderRow {
+    pub serial: String,
+    pub expires_on: String,
+    pub days_left: String,
+    pub renew_link: String,
 }
 
 #[derive(Template)]
@@ -48,6 +57,12 @@ pub async fn list(
             status_key: format!("notifications.status.{}", n.status),
             comment: n.comment,
             read: n.read,
+            reminder: (n.message_key == notifications::EXPIRY_REMINDER).then(|| ReminderRow {
+                serial: n.certificate_serial,
+                expires_on: n.expires_on,
+                days_left: n.days_left.map(|d| d.to_string()).unwrap_or_default(),
+                renew_link: n.renew_link.unwrap_or_default(),
+            }),
         })
         .collect();
     ok(&List {

@@ -57,6 +57,11 @@ pub fn routes() -> Router<AppState> {
             "/admin/platforms/{id}",
             get(platforms::edit).post(platforms::save),
         )
+        .route("/admin/platforms/{id}/key", post(platforms::generate_key))
+        .route(
+            "/admin/platforms/{id}/key/revoke",
+            post(platforms::revoke_key),
+        )
         .route("/admin/holidays", get(holidays::show).post(holidays::set))
         .route("/admin/holidays/{date}/delete", post(holidays::delete))
 }
