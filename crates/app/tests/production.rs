@@ -249,6 +249,18 @@ async fn new_of_two_is_produced_one_by_one_then_shipped_and_received() {
 
     let view = applications::view(&w.app, &org, id).await.unwrap();
     assert_eq!(view.certificates.len(), 2);
+    let last = view.history.last().unwrap();
+    assert_eq!(last.transition, domain::application::Transition::Produced);
+    assert!(
+        last.comment
+            .contains(&second.certificate.as_ref().unwrap().serial),
+        "{last:?}"
+    );
+    let told = app::notifications::recent(&w.app, &org).await.unwrap();
+    assert!(
+        told.iter().any(|n| n.status == "awaiting_shipment"),
+        "the applicant is told: {told:?}"
+    );
     assert_eq!(
         view.certificates[0].token_serial.as_deref(),
         Some("HT-0001")

@@ -93,7 +93,10 @@ pub async fn for_application(
 }
 
 /// Appends many events with few statements (a group of productions).
-pub async fn append_many(conn: &mut AnyConnection, events: &[NewEvent<'_>]) -> Result<(), StoreError> {
+pub async fn append_many(
+    conn: &mut AnyConnection,
+    events: &[NewEvent<'_>],
+) -> Result<(), StoreError> {
     for chunk in events.chunks(crate::MANY_ROWS) {
         let sql = format!(
             "INSERT INTO application_events (id, application_id, at, actor_id, actor_name, \

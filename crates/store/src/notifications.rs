@@ -174,12 +174,22 @@ pub async fn insert_many(
 }
 
 /// Queues many e-mails with few statements.
-pub async fn enqueue_mail_many(conn: &mut AnyConnection, mails: &[NewMail]) -> Result<(), StoreError> {
+pub async fn enqueue_mail_many(
+    conn: &mut AnyConnection,
+    mails: &[NewMail],
+) -> Result<(), StoreError> {
     for chunk in mails.chunks(crate::MANY_ROWS) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|r| {
                 let b = r * 5;
-                format!("(${}, ${}, ${}, ${}, ${}, 'pending', 0)", b + 1, b + 2, b + 3, b + 4, b + 5)
+                format!(
+                    "(${}, ${}, ${}, ${}, ${}, 'pending', 0)",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5
+                )
             })
             .collect();
         let sql = format!(

@@ -90,6 +90,8 @@ pub(crate) struct Work {
     pub(crate) revoke: Option<(String, pki::RevocationReason)>,
     /// A 领取码 to open the pickup with.
     pub(crate) pickup_code: Option<String>,
+    /// The applicant's e-mail address, for the status e-mail when the order moves on.
+    pub(crate) email: Option<String>,
 }
 
 /// 制证 for order `id`, as its produce step and kind say.
@@ -204,7 +206,6 @@ pub async fn produce(
         answer = Some(issued_cert);
         generated = soft;
     }
-    drop(conn);
 
     let issued_now = issued + u32::from(certificate.is_some());
     let complete = record.kind != Kind::New || issued_now >= target;
@@ -218,6 +219,13 @@ pub async fn produce(
     };
     let pickup_code =
         (complete && flow.delivery() == Delivery::Pickup).then(|| pickup_code(&*app.random));
+    let email = match next {
+        Some(_) => store::users::find(&mut conn, record.applicant_id)
+            .await?
+            .and_then(|u| u.email),
+        None => None,
+    };
+    drop(conn);
     let comment = comment(
         record.kind,
         answer.as_ref(),
@@ -234,6 +242,7 @@ pub async fn produce(
         certificate,
         revoke,
         pickup_code,
+        email,
     };
     super::writer::submit(app, work).await?;
 

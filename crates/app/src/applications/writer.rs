@@ -11,6 +11,8 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{mpsc, oneshot};
 
+use domain::application::{Delivery, Flow, Step, Transition};
+
 use super::produce::{self, Work};
 use crate::{App, Error};
 
@@ -91,12 +93,55 @@ async fn write_group(app: &App, works: &[&Work]) -> Result<Vec<Result<(), Error>
     for key in keys {
         store::ca::lock_key(&mut tx, key).await?;
     }
+    // What the group's keys are certified for already, in one query; kept up to date as
+    // the group certifies them.
+    let spkis: Vec<&str> = works
+        .iter()
+        .filter_map(|w| w.certificate.as_ref().map(|c| c.spki_sha256.as_str()))
+        .collect();
+    let mut used = store::ca::key_uses(&mut tx, &spkis).await?;
+    let mut pending = Pending::default();
     let mut answers = Vec::with_capacity(works.len());
     let mut revoked = Vec::new();
     for work in works {
-        // Only a production that revokes writes twice conditionally; it alone needs a
-        // savepoint to take back the first write when the second is refused.
-        let answer = if work.revoke.is_some() {
+        let simple = work.revoke.is_none()
+            && !matches!(
+                work.next.as_ref().and_then(Flow::step),
+                Some(Step::Review(..))
+            );
+        let answer = if simple {
+            // The common case: one conditional update now, the rest appended in bulk.
+            if let Some(row) = &work.certificate {
+                let u = used.get(&row.spki_sha256);
+                if u.is_some_and(|u| u.compromised || u.subjects.iter().any(|s| *s != row.subject))
+                {
+                    answers.push(Err(Error::Refused("ca.key_in_use")));
+                    continue;
+                }
+            }
+            if !advance(app, &mut tx, work).await? {
+                answers.push(Err(Error::Refused("application.changed_meanwhile")));
+                continue;
+            }
+            pending.add(app, work);
+            if work.next.as_ref().and_then(Flow::step) == Some(Step::Deliver)
+                && matches!(work.record.delivery, Delivery::Mail | Delivery::Pickup)
+            {
+                store::deliveries::insert(
+                    &mut tx,
+                    work.record.id,
+                    work.record.delivery,
+                    work.pickup_code.as_deref(),
+                    app.now(),
+                )
+                .await?;
+            }
+            Ok(())
+        } else {
+            // A production that revokes writes twice conditionally: a savepoint takes back
+            // the first write when the second is refused. What the group appended so far
+            // is written first, so its checks see it.
+            pending.flush(&mut tx).await?;
             let mut savepoint = store::Store::savepoint(&mut tx).await?;
             let answer = produce::write(app, &mut savepoint, work).await?;
             if answer.is_ok() {
@@ -107,17 +152,24 @@ async fn write_group(app: &App, works: &[&Work]) -> Result<Vec<Result<(), Error>
                     .await
                     .map_err(store::StoreError::from)?;
             }
+            if answer.is_ok()
+                && let Some((serial, _)) = &work.revoke
+            {
+                revoked.push(serial.clone());
+            }
             answer
-        } else {
-            produce::write(app, &mut tx, work).await?
         };
         if answer.is_ok()
-            && let Some((serial, _)) = &work.revoke
+            && let Some(row) = &work.certificate
         {
-            revoked.push(serial.clone());
+            let u = used.entry(row.spki_sha256.clone()).or_default();
+            if !u.subjects.contains(&row.subject) {
+                u.subjects.push(row.subject.clone());
+            }
         }
         answers.push(answer);
     }
+    pending.flush(&mut tx).await?;
     let published = if revoked.is_empty() {
         None
     } else {
@@ -139,4 +191,97 @@ async fn write_group(app: &App, works: &[&Work]) -> Result<Vec<Result<(), Error>
         }
     }
     Ok(answers)
+}
+
+/// Moves the order on (or, for one more certificate of several, raises its version) if
+/// nobody changed it since production read it. False when somebody did.
+async fn advance(app: &App, conn: &mut store::AnyConnection, work: &Work) -> Result<bool, Error> {
+    let record = &work.record;
+    let Some(next) = &work.next else {
+        return Ok(store::applications::touch(conn, record.id, record.version, app.now()).await?);
+    };
+    let cols = super::columns(next);
+    let step_changed = cols.step_index != record.step_index
+        || cols.position != record.position
+        || next.status() != record.status;
+    let moved = store::applications::update_flow(
+        conn,
+        record.id,
+        record.version,
+        &store::applications::FlowUpdate {
+            flow: &cols,
+            at: app.now(),
+            step_changed,
+            due_on: None,
+            quote: None,
+            submitted: false,
+            overdue: None,
+        },
+    )
+    .await?;
+    if moved {
+        tracing::info!(application = %record.id, from = %record.status, to = %next.status(), transition = %Transition::Produced, "application moved");
+    }
+    Ok(moved)
+}
+
+/// What a group appends, written with a few multi-row statements: the certificates and
+/// their audit entries; for each order that moved on, its 流程审批记录 entry, the
+/// applicant's notification and e-mail (as `transition::commit` writes them one by one).
+#[derive(Default)]
+struct Pending<'a> {
+    certificates: Vec<store::ca::NewCertificate>,
+    audit: Vec<store::audit::NewEntry>,
+    events: Vec<store::events::NewEvent<'a>>,
+    notifications: Vec<store::notifications::NewNotification>,
+    mails: Vec<store::notifications::NewMail>,
+}
+
+impl<'a> Pending<'a> {
+    fn add(&mut self, app: &App, work: &'a Work) {
+        if let Some(row) = &work.certificate {
+            self.audit.push(store::audit::NewEntry {
+                at: row.created_at,
+                actor: work.actor.audit_id(),
+                action: "certificate.issue".into(),
+                subject: row.serial.clone(),
+                detail: format!("id={} type={}", row.id, row.cert_type),
+            });
+            self.certificates.push(row.clone());
+        }
+        if let Some(next) = &work.next {
+            let record = &work.record;
+            self.events.push(store::events::NewEvent {
+                application_id: record.id,
+                at: app.now(),
+                actor_id: work.actor.audit_id(),
+                actor_name: work.actor.name.as_str(),
+                transition: Transition::Produced,
+                from_status: record.status,
+                to_status: next.status(),
+                comment: &work.comment,
+            });
+            if next.status() != record.status {
+                let (n, mail) = crate::notifications::status_changed_rows(
+                    app,
+                    record,
+                    next.status(),
+                    &work.comment,
+                    work.email.as_deref(),
+                );
+                self.notifications.push(n);
+                self.mails.extend(mail);
+            }
+        }
+    }
+
+    async fn flush(&mut self, conn: &mut store::AnyConnection) -> Result<(), Error> {
+        store::ca::insert_certificates(conn, &self.certificates).await?;
+        store::audit::append_many(conn, &self.audit).await?;
+        store::events::append_many(conn, &self.events).await?;
+        store::notifications::insert_many(conn, &self.notifications).await?;
+        store::notifications::enqueue_mail_many(conn, &self.mails).await?;
+        *self = Pending::default();
+        Ok(())
+    }
 }
