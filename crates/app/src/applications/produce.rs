@@ -36,7 +36,7 @@ const MIN_PKCS12_PASSWORD: usize = 8;
 
 /// What the producer sends: the key (a CSR made on it, or "generate one here"), and the
 /// token it lives on.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, utoipa::ToSchema)]
+#[derive(Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct ProduceInput {
     /// The PKCS#10 certificate request made on the key, PEM (or DER as base64). Not needed
@@ -52,6 +52,18 @@ pub struct ProduceInput {
     pub token_serial: String,
     /// The version of the order the producer saw; a stale page is refused.
     pub version: Option<i64>,
+}
+
+/// The password never reaches a log.
+impl std::fmt::Debug for ProduceInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProduceInput")
+            .field("csr", &format_args!("{} bytes", self.csr.len()))
+            .field("generate", &self.generate)
+            .field("token_serial", &self.token_serial)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What production did.

@@ -17,8 +17,9 @@ use crate::AppState;
 use crate::csrf::CsrfForm;
 use crate::error::message;
 
-/// The production and delivery forms of the order page, as typed.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// The production and delivery forms of the order page, as typed. No `Debug`: it holds
+/// the PKCS#12 password.
+#[derive(Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct ProductionForm {
     pub csr: String,
