@@ -612,7 +612,10 @@ async fn concurrent_productions_share_commits_and_one_order_is_produced_once() {
     let inputs: Vec<ProduceInput> = (0..orders.len() + 4)
         .map(|i| with_csr(csr(dir.path(), &format!("c{i}")), ""))
         .collect();
-    // Every order once, and the first four twice more: each order gets one certificate.
+    // Every order once, and the first four twice more: each order gets one certificate. A
+    // second production of one order is refused however it meets the first: read before
+    // the first committed (changed meanwhile), after it (not awaiting), or in between
+    // (the quantity reached).
     let mut tasks = Vec::new();
     for (i, input) in inputs.into_iter().enumerate() {
         let app = w.app.clone();
@@ -630,7 +633,12 @@ async fn concurrent_productions_share_commits_and_one_order_is_produced_once() {
             Ok(true) => ok += 1,
             Ok(false) => panic!("quantity 1 completes"),
             Err(Error::Refused(k)) => assert!(
-                ["application.changed_meanwhile", "production.not_awaiting"].contains(&k),
+                [
+                    "application.changed_meanwhile",
+                    "production.not_awaiting",
+                    "production.quantity_reached"
+                ]
+                .contains(&k),
                 "{k}"
             ),
             Err(e) => panic!("{e:?}"),

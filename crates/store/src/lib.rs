@@ -42,6 +42,9 @@ pub use db::{Backend, Store};
 pub use error::{Conflict, StoreError};
 pub use sqlx::AnyConnection;
 
+/// A write transaction ([`Store::begin`]).
+pub type Transaction = sqlx::Transaction<'static, sqlx::Any>;
+
 use jiff::Timestamp;
 
 pub(crate) fn micros(t: Timestamp) -> i64 {

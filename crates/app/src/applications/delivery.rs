@@ -111,19 +111,7 @@ pub async fn ship(
         return Err(Error::Refused("delivery.not_open"));
     }
     let comment = format!("快递公司：{carrier}，运单号：{tracking}");
-    transition::commit(
-        app,
-        &mut tx,
-        &record,
-        next,
-        Transition::Shipped,
-        By::Person(actor),
-        &comment,
-        Extras::default(),
-    )
-    .await?;
-    tx.commit().await.map_err(store::StoreError::from)?;
-    Ok(())
+    finish(app, tx, &record, next, Transition::Shipped, actor, &comment).await
 }
 
 /// 领取: the operator checks the applicant's 领取码 and hands the key over; the order ends.
@@ -159,19 +147,16 @@ pub async fn hand_over(
     if !store::deliveries::mark_delivered(&mut tx, id, actor.id, app.now()).await? {
         return Err(Error::Refused("delivery.not_open"));
     }
-    transition::commit(
+    finish(
         app,
-        &mut tx,
+        tx,
         &record,
         next,
         Transition::Delivered,
-        By::Person(actor),
+        actor,
         "已领取",
-        Extras::default(),
     )
-    .await?;
-    tx.commit().await.map_err(store::StoreError::from)?;
-    Ok(())
+    .await
 }
 
 /// 确认收货: a mailed key arrived (its applicant says so, or an operator); the order ends.
@@ -197,14 +182,36 @@ pub async fn confirm_receipt(
     if !store::deliveries::mark_delivered(&mut tx, id, actor.id, app.now()).await? {
         return Err(Error::Refused("delivery.not_open"));
     }
-    transition::commit(
+    finish(
         app,
-        &mut tx,
+        tx,
         &record,
         next,
         Transition::Delivered,
-        By::Person(actor),
+        actor,
         "已签收",
+    )
+    .await
+}
+
+/// Moves the order on and commits.
+async fn finish(
+    app: &App,
+    mut tx: store::Transaction,
+    record: &store::applications::ApplicationRecord,
+    next: domain::application::Flow,
+    t: Transition,
+    actor: &Actor,
+    comment: &str,
+) -> Result<(), Error> {
+    transition::commit(
+        app,
+        &mut tx,
+        record,
+        next,
+        t,
+        By::Person(actor),
+        comment,
         Extras::default(),
     )
     .await?;
