@@ -514,18 +514,7 @@ pub(crate) async fn write(
                 Err(e @ Error::Refused(_)) => return Ok(Err(e)),
                 Err(e) => return Err(e),
             }
-            if matches!(work.record.delivery, Delivery::Mail | Delivery::Pickup)
-                && next.step() == Some(Step::Deliver)
-            {
-                store::deliveries::insert(
-                    conn,
-                    work.record.id,
-                    work.record.delivery,
-                    work.pickup_code.as_deref(),
-                    app.now(),
-                )
-                .await?;
-            }
+            open_delivery(app, conn, work).await?;
         }
         None => {
             if !store::applications::touch(conn, work.record.id, work.record.version, app.now())
@@ -540,4 +529,25 @@ pub(crate) async fn write(
         crate::ca::issue::audit(conn, &work.actor, row).await?;
     }
     Ok(Ok(()))
+}
+
+/// When the order moved on to delivery (邮寄 or 网点领取), opens it, with the 领取码.
+pub(crate) async fn open_delivery(
+    app: &App,
+    conn: &mut store::AnyConnection,
+    work: &Work,
+) -> Result<(), Error> {
+    if work.next.as_ref().and_then(Flow::step) == Some(Step::Deliver)
+        && matches!(work.record.delivery, Delivery::Mail | Delivery::Pickup)
+    {
+        store::deliveries::insert(
+            conn,
+            work.record.id,
+            work.record.delivery,
+            work.pickup_code.as_deref(),
+            app.now(),
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -11,7 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 use tokio::sync::{mpsc, oneshot};
 
-use domain::application::{Delivery, Flow, Step, Transition};
+use domain::application::{Flow, Step, Transition};
 
 use super::produce::{self, Work};
 use crate::{App, Error};
@@ -124,18 +124,7 @@ async fn write_group(app: &App, works: &[&Work]) -> Result<Vec<Result<(), Error>
                 continue;
             }
             pending.add(app, work);
-            if work.next.as_ref().and_then(Flow::step) == Some(Step::Deliver)
-                && matches!(work.record.delivery, Delivery::Mail | Delivery::Pickup)
-            {
-                store::deliveries::insert(
-                    &mut tx,
-                    work.record.id,
-                    work.record.delivery,
-                    work.pickup_code.as_deref(),
-                    app.now(),
-                )
-                .await?;
-            }
+            produce::open_delivery(app, &mut tx, work).await?;
             Ok(())
         } else {
             // A production that revokes writes twice conditionally: a savepoint takes back
