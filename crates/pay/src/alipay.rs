@@ -1,0 +1,1 @@
+//! Alipay 当面付 (alipay.trade.precreate and friends).

@@ -1,0 +1,1 @@
+//! A fake Alipay open-platform gateway (built in the Alipay issue work).
