@@ -157,6 +157,10 @@ pub enum Action {
     ViewCaProfiles,
     /// Generate, regenerate or revoke a linked platform's API key (互联互通).
     ManagePlatformKeys,
+    /// The finance desk's lists: payments, refunds, alerts, the daily statement.
+    ViewPayments,
+    /// Ask again for a failed refund; resolve an alert about a notification.
+    ManagePayments,
 }
 
 pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
@@ -210,6 +214,9 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
         Action::SearchCertificates => actor.role.is_staff(),
         Action::ViewCaProfiles => actor.role == Role::Admin,
         Action::ManagePlatformKeys => actor.role == Role::Admin,
+        Action::ViewPayments | Action::ManagePayments => {
+            matches!(actor.role, Role::Finance | Role::Admin)
+        }
     };
     if allowed {
         Ok(())
@@ -234,6 +241,23 @@ mod tests {
             individual: false,
             must_change_password: false,
             system: false,
+        }
+    }
+
+    #[test]
+    fn only_finance_and_admins_work_the_finance_desk() {
+        let org = OrganisationId::new();
+        for role in [Role::Finance, Role::Admin] {
+            assert!(authorize(&actor(role, None), Action::ViewPayments).is_ok());
+            assert!(authorize(&actor(role, None), Action::ManagePayments).is_ok());
+        }
+        for who in [
+            actor(Role::Reviewer, None),
+            actor(Role::Operator, None),
+            actor(Role::Applicant, Some((org, MemberRole::Admin))),
+        ] {
+            assert!(authorize(&who, Action::ViewPayments).is_err());
+            assert!(authorize(&who, Action::ManagePayments).is_err());
         }
     }
 

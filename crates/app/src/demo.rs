@@ -266,7 +266,7 @@ async fn seed_orders(app: &App, applicant: &Actor) -> Result<usize, Error> {
         )
         .await?;
         if paid {
-            let payment = crate::payments::pay(app, applicant, id).await?;
+            let payment = crate::payments::pay(app, applicant, id, None).await?;
             crate::payments::sandbox_confirm(app, &payment.out_trade_no).await?;
         }
     }

@@ -38,7 +38,11 @@ pub use store::Store;
 pub struct App {
     store: Store,
     blobs: BlobStore,
-    payments: Arc<dyn payments::Provider>,
+    payments: Arc<payments::Providers>,
+    /// How long a payment code can be paid before a new one is opened.
+    payment_validity: jiff::SignedDuration,
+    /// This instance, as the holder of job leases (reconciliation).
+    instance: String,
     /// Where people reach this service, for links in e-mails and payment codes.
     public_url: String,
     clock: Arc<dyn Clock>,
@@ -55,7 +59,11 @@ impl App {
     pub fn new(store: Store, blobs: BlobStore, public_url: &str) -> App {
         let public_url = public_url.trim_end_matches('/').to_owned();
         App {
-            payments: Arc::new(payments::Sandbox::new(store.clone(), &public_url)),
+            payments: Arc::new(payments::Providers::new(vec![Arc::new(
+                payments::Sandbox::new(store.clone(), &public_url),
+            )])),
+            payment_validity: jiff::SignedDuration::from_hours(2),
+            instance: uuid::Uuid::new_v4().to_string(),
             store,
             blobs,
             public_url,
@@ -66,9 +74,24 @@ impl App {
         }
     }
 
-    pub fn with_payments(mut self, provider: Arc<dyn payments::Provider>) -> App {
-        self.payments = provider;
+    /// The payment providers offered, in the order payers see them (the first is the
+    /// default). At least one: an empty list keeps the current ones.
+    pub fn with_payments(mut self, providers: Vec<Arc<dyn payments::Provider>>) -> App {
+        if !providers.is_empty() {
+            self.payments = Arc::new(payments::Providers::new(providers));
+        }
         self
+    }
+
+    /// How long a payment code can be paid (default two hours).
+    pub fn with_payment_validity(mut self, validity: jiff::SignedDuration) -> App {
+        self.payment_validity = validity;
+        self
+    }
+
+    /// The payment providers offered, by name, default first.
+    pub fn payment_providers(&self) -> Vec<&'static str> {
+        self.payments.names()
     }
 
     pub fn public_url(&self) -> &str {

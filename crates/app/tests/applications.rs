@@ -60,7 +60,7 @@ async fn status(w: &World, who: &Actor, id: ApplicationId) -> Status {
 }
 
 async fn pay_in_sandbox(w: &World, who: &Actor, id: ApplicationId) -> String {
-    let p = payments::pay(&w.app, who, id).await.unwrap();
+    let p = payments::pay(&w.app, who, id, None).await.unwrap();
     let trade = p.code_url.rsplit('/').next().unwrap().to_owned();
     payments::sandbox_confirm(&w.app, &trade).await.unwrap();
     trade
@@ -147,8 +147,8 @@ async fn remote_new_goes_fill_pay_first_final_to_production() {
     );
 
     // Paying twice (a double click, then the notification again) records one payment.
-    let first = payments::pay(&w.app, &org, id).await.unwrap();
-    let again = payments::pay(&w.app, &org, id).await.unwrap();
+    let first = payments::pay(&w.app, &org, id, None).await.unwrap();
+    let again = payments::pay(&w.app, &org, id, None).await.unwrap();
     assert_eq!(first.out_trade_no, again.out_trade_no, "one open trade");
     let trade = first.code_url.rsplit('/').next().unwrap().to_owned();
     payments::sandbox_confirm(&w.app, &trade).await.unwrap();
@@ -512,7 +512,7 @@ async fn another_organisation_sees_and_changes_nothing() {
         Err(Error::Forbidden)
     ));
     assert!(matches!(
-        payments::pay(&w.app, &other, id).await,
+        payments::pay(&w.app, &other, id, None).await,
         Err(Error::Forbidden)
     ));
     assert!(matches!(

@@ -77,7 +77,7 @@ async fn to_production(w: &World, who: &Actor, reviewer: &Actor, id: Application
         match status(w, who, id).await {
             Status::AwaitingProduction => return,
             Status::AwaitingPayment => {
-                let p = payments::pay(&w.app, who, id).await.unwrap();
+                let p = payments::pay(&w.app, who, id, None).await.unwrap();
                 let trade = p.code_url.rsplit('/').next().unwrap().to_owned();
                 payments::sandbox_confirm(&w.app, &trade).await.unwrap();
             }

@@ -81,6 +81,14 @@ id_type!(
     PaymentId
 );
 id_type!(
+    /// A refund asked of a payment provider.
+    RefundId
+);
+id_type!(
+    /// A notification from a payment provider that did not match its order, kept for finance.
+    PaymentAlertId
+);
+id_type!(
     /// A service point (办理点).
     ServicePointId
 );

@@ -364,7 +364,7 @@ impl TestApp {
             match v.status.as_str() {
                 "awaiting_production" => return id.to_text(),
                 "awaiting_payment" => {
-                    let p = app::payments::pay(&self.app, &who, id).await.unwrap();
+                    let p = app::payments::pay(&self.app, &who, id, None).await.unwrap();
                     let trade = p.code_url.rsplit('/').next().unwrap().to_owned();
                     app::payments::sandbox_confirm(&self.app, &trade)
                         .await

@@ -10,6 +10,7 @@ mod error;
 mod i18n;
 mod interconnect;
 mod pages;
+mod paynotify;
 mod visitor;
 
 use std::sync::Arc;
@@ -64,6 +65,8 @@ pub fn router(state: AppState) -> Router {
         .merge(ca::routes())
         // Linked platforms authenticate with their API key, not a session.
         .merge(interconnect::routes())
+        // Payment providers sign their notifications; they have no session.
+        .merge(paynotify::routes())
         .merge(visited)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_FRAME_OPTIONS,

@@ -277,7 +277,7 @@ pub async fn export_csv(app: &App, actor: &Actor, query: &ListQuery) -> Result<S
 }
 
 /// Quotes a CSV field; a leading =, +, - or @ is defused so a spreadsheet does not run it.
-fn csv_field(s: &str) -> String {
+pub(crate) fn csv_field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@']) {
         format!("'{s}")
     } else {

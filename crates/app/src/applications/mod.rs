@@ -9,7 +9,7 @@ mod delivery;
 mod documents;
 mod form;
 mod lifecycle;
-mod list;
+pub(crate) mod list;
 mod produce;
 mod review;
 mod transition;

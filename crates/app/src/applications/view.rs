@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::form::ApplicationInput;
 use super::{flow_of, load, owner};
 use crate::authz::{Action, authorize};
-use crate::payments::{PaymentView, view_of};
+use crate::payments::{PaymentView, RefundView, refund_view, view_of};
 use crate::{Actor, App, Error, config};
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -106,6 +106,10 @@ pub struct ApplicationView {
     pub requirements: Vec<RequirementView>,
     pub history: Vec<EventView>,
     pub payment: Option<PaymentView>,
+    /// Refunds of this order's payments (after 拒绝, or of a second payment), oldest first.
+    pub refunds: Vec<RefundView>,
+    /// The payment providers the payer may choose from, default first.
+    pub payment_providers: Vec<String>,
     /// The reviewer's reason when the application was sent back.
     pub returned_reason: Option<String>,
     /// The certificates produced for this order, oldest first.
@@ -204,6 +208,11 @@ pub async fn view(app: &App, actor: &Actor, id: ApplicationId) -> Result<Applica
     let payment = store::payments::latest(&mut conn, id)
         .await?
         .map(|p| view_of(&p));
+    let refunds = store::refunds::of_application(&mut conn, id)
+        .await?
+        .iter()
+        .map(refund_view)
+        .collect();
     let org = match record.organisation_id {
         Some(o) => store::organisations::find(&mut conn, o).await?,
         None => None,
@@ -305,6 +314,12 @@ pub async fn view(app: &App, actor: &Actor, id: ApplicationId) -> Result<Applica
         requirements: requirement_views,
         history,
         payment,
+        refunds,
+        payment_providers: app
+            .payment_providers()
+            .into_iter()
+            .map(String::from)
+            .collect(),
         returned_reason,
         certificates,
         delivery_details,

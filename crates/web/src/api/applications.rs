@@ -281,19 +281,32 @@ pub async fn template(
     Ok(file_response(DOCX, t.file_name, t.content))
 }
 
+/// Which provider to pay with.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(default)]
+pub struct PayRequest {
+    /// `wechat`, `alipay` or `sandbox`, as this deployment offers (the order's
+    /// `payment_providers`); absent keeps the open code's provider, or the default.
+    pub provider: Option<String>,
+}
+
 /// 网上支付: opens (or shows again) the QR code for the amount due: `code_url` is what
-/// the code carries, `amount` is in fen. A double click opens one trade.
+/// the code carries, `amount` is in fen. A double click opens one trade; a code that
+/// expired, or one at another provider than asked, is closed and replaced. The body is
+/// optional.
 #[utoipa::path(post, path = "/api/v1/applications/{id}/payment", tag = "applications", security(("bearer" = [])),
-    params(("id" = String, Path)),
+    params(("id" = String, Path)), request_body(content = Option<PayRequest>),
     responses((status = 200, body = PaymentView), (status = 403, body = ApiErrorBody), (status = 409, body = ApiErrorBody)))]
 pub async fn pay(
     State(state): State<AppState>,
     api: Api,
     Path(id): Path<String>,
+    body: Option<Json<PayRequest>>,
 ) -> Result<Json<PaymentView>, ApiError> {
     let actor = api.actor()?;
     let id = application_id(&api, &id)?;
-    payments::pay(&state.app, actor, id)
+    let provider = body.and_then(|Json(b)| b.provider);
+    payments::pay(&state.app, actor, id, provider.as_deref())
         .await
         .map(Json)
         .map_err(|e| api.fail(e))

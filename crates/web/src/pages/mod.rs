@@ -7,6 +7,7 @@ mod admin;
 mod admin_config;
 mod certificates;
 mod dashboard;
+mod finance;
 mod home;
 mod notifications;
 mod orders;
@@ -35,6 +36,12 @@ use crate::visitor::Visitor;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/finance/payments", get(finance::payments))
+        .route("/finance/refunds", get(finance::refunds))
+        .route("/finance/refunds/{id}/retry", post(finance::retry_refund))
+        .route("/finance/alerts", get(finance::alerts))
+        .route("/finance/alerts/{id}/resolve", post(finance::resolve_alert))
+        .route("/finance/statement.csv", get(finance::statement))
         .route("/", get(home::show))
         .route("/static/style.css", get(home::stylesheet))
         .route("/lang/{code}", get(home::switch_language))
@@ -214,6 +221,8 @@ const NOTICES: &[&str] = &[
     "notice.handed_over",
     "notice.received",
     "notice.platform_key_revoked",
+    "notice.refund_retried",
+    "notice.alert_resolved",
 ];
 
 fn role_key(actor: &Actor) -> &'static str {
@@ -250,13 +259,21 @@ fn nav_for(actor: &Actor) -> Vec<NavItem> {
             nav.push(item("/orders", "nav.orders"));
             nav.push(item("/admin/users", "nav.users"));
             nav.push(item("/admin/outbox", "nav.outbox"));
+            nav.push(item("/finance/payments", "nav.finance"));
             nav.push(item("/organisations", "nav.organisations"));
             nav.push(item("/admin/certificates", "nav.certificate_search"));
             // One entry for configuration: its overview links every admin page.
             let (href, label) = admin_config::NAV[0];
             nav.push(item(href, label));
         }
-        Role::Reviewer | Role::Operator | Role::Finance => {
+        Role::Finance => {
+            nav.push(item("/finance/payments", "nav.finance"));
+            nav.push(item("/queue", "nav.queue"));
+            nav.push(item("/orders", "nav.orders"));
+            nav.push(item("/organisations", "nav.organisations"));
+            nav.push(item("/admin/certificates", "nav.certificate_search"));
+        }
+        Role::Reviewer | Role::Operator => {
             nav.push(item("/queue", "nav.queue"));
             nav.push(item("/orders", "nav.orders"));
             nav.push(item("/organisations", "nav.organisations"));

@@ -548,12 +548,24 @@ pub(super) struct Show {
     sets_fee: bool,
     total: String,
     pay_amount: String,
+    /// When the open code can no longer be paid (Asia/Shanghai).
+    pay_expires: Option<String>,
+    refunds: Vec<RefundRow>,
     breakdown: Option<Breakdown>,
     /// 制证, 发货 and 领取 as typed, and what was wrong with them.
     pub(super) production: super::production::ProductionForm,
     pub(super) production_errors: Errors,
     pub(super) production_problem: Option<String>,
     certificates: Vec<super::production::CertificateRow>,
+}
+
+/// A refund of this order, as the applicant reads it.
+pub struct RefundRow {
+    pub refund_no: String,
+    pub amount: String,
+    pub status_code: String,
+    pub status: String,
+    pub updated: String,
 }
 
 /// The amount's parts, in yuan.
@@ -664,6 +676,22 @@ pub(super) fn show_page(page: Page, order: ApplicationView) -> Show {
             .as_ref()
             .map(|p| yuan(p.amount))
             .unwrap_or_default(),
+        pay_expires: order
+            .payment
+            .as_ref()
+            .and_then(|p| p.expires_at)
+            .map(local_date),
+        refunds: order
+            .refunds
+            .iter()
+            .map(|r| RefundRow {
+                refund_no: r.refund_no.clone(),
+                amount: yuan(r.amount),
+                status_code: r.status.clone(),
+                status: page.label("refund_status", &r.status),
+                updated: local_date(r.updated_at),
+            })
+            .collect(),
         breakdown,
         id: order.id.to_text(),
         kind: page.label("kind", order.kind.as_str()),
@@ -813,17 +841,26 @@ pub async fn withdraw(
     }
 }
 
+/// 网上支付, with the provider the payer chose (微信支付 / 支付宝); none keeps the open
+/// code's provider, or the default.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PayForm {
+    pub provider: String,
+}
+
 pub async fn pay(
     State(state): State<AppState>,
     signed_in: SignedIn,
     Path(id): Path<String>,
-    CsrfForm(_): CsrfForm<Plain>,
+    CsrfForm(form): CsrfForm<PayForm>,
 ) -> Response {
     let id = match parse_id(&signed_in.visitor, &id) {
         Ok(id) => id,
         Err(e) => return e.into_response(),
     };
-    match app::payments::pay(&state.app, &signed_in.actor, id).await {
+    let provider = Some(form.provider.as_str()).filter(|p| !p.is_empty());
+    match app::payments::pay(&state.app, &signed_in.actor, id, provider).await {
         Ok(_) => Redirect::to(&format!("/orders/{}#pay", id.to_text())).into_response(),
         Err(e) => refused_on_page(&state, &signed_in, id, &e).await,
     }
