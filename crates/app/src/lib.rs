@@ -83,6 +83,13 @@ impl App {
         self
     }
 
+    /// Names this instance as the holder of job leases (default: a random UUID). Two
+    /// instances sharing a database must have different names.
+    pub fn with_instance(mut self, name: &str) -> App {
+        self.instance = name.to_owned();
+        self
+    }
+
     /// How long a payment code can be paid (default two hours).
     pub fn with_payment_validity(mut self, validity: jiff::SignedDuration) -> App {
         self.payment_validity = validity;

@@ -265,7 +265,10 @@ pub async fn pending_before(
     rows.into_iter().map(PaymentRecord::try_from).collect()
 }
 
-pub async fn get(conn: &mut AnyConnection, id: PaymentId) -> Result<Option<PaymentRecord>, StoreError> {
+pub async fn get(
+    conn: &mut AnyConnection,
+    id: PaymentId,
+) -> Result<Option<PaymentRecord>, StoreError> {
     let row: Option<Row> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM payments WHERE id = $1"))
         .bind(id.to_text())
         .fetch_optional(conn)

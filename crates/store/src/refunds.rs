@@ -169,7 +169,10 @@ pub async fn by_refund_no(
     row.map(RefundRecord::try_from).transpose()
 }
 
-pub async fn get(conn: &mut AnyConnection, id: RefundId) -> Result<Option<RefundRecord>, StoreError> {
+pub async fn get(
+    conn: &mut AnyConnection,
+    id: RefundId,
+) -> Result<Option<RefundRecord>, StoreError> {
     let row: Option<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM payment_refunds r WHERE r.id = $1"
     ))

@@ -57,6 +57,14 @@ pub const PASSWORD: &str = "Passw0rd-test";
 
 impl TestApp {
     pub async fn start() -> TestApp {
+        TestApp::start_with_payments(|_| Vec::new()).await
+    }
+
+    /// A certdesk whose payment providers `providers` makes, given the server's URL (for
+    /// notification URLs: `{url}/pay/notify/{provider}`); none keeps the sandbox.
+    pub async fn start_with_payments(
+        providers: impl FnOnce(&str) -> Vec<Arc<dyn app::payments::Provider>>,
+    ) -> TestApp {
         let db = TestDb::new().await;
         let store = db.store().await;
         let clock = Arc::new(app::ManualClock::new(jiff::Timestamp::now()));
@@ -68,7 +76,9 @@ impl TestApp {
         }))
         .await
         .unwrap();
-        let app = app::App::new(store, blobs, &url).with_clock(clock.clone());
+        let app = app::App::new(store, blobs, &url)
+            .with_clock(clock.clone())
+            .with_payments(providers(&url));
         let app = with_test_ca(app).await;
         let ca_watch = tokio::spawn(app::ca::watch::watch(
             app.clone(),
@@ -301,6 +311,55 @@ impl TestApp {
         quantity: u32,
         certificate: &str,
     ) -> String {
+        self.advance_order(
+            org,
+            kind,
+            cert_type,
+            delivery,
+            quantity,
+            certificate,
+            "awaiting_production",
+        )
+        .await
+    }
+
+    /// An order of `org`'s, 网上办理, filled (and approved where its procedure reviews
+    /// before payment): waiting at 待支付. Arguments as for
+    /// [`TestApp::order_awaiting_production`].
+    pub async fn order_awaiting_payment(
+        &self,
+        org: &OrgFixture,
+        kind: &str,
+        cert_type: &str,
+        delivery: &str,
+        quantity: u32,
+        certificate: &str,
+    ) -> String {
+        self.advance_order(
+            org,
+            kind,
+            cert_type,
+            delivery,
+            quantity,
+            certificate,
+            "awaiting_payment",
+        )
+        .await
+    }
+
+    /// Starts, fills and submits an order, then pays (in the sandbox) and approves it
+    /// until it stands at `until`.
+    #[allow(clippy::too_many_arguments)]
+    async fn advance_order(
+        &self,
+        org: &OrgFixture,
+        kind: &str,
+        cert_type: &str,
+        delivery: &str,
+        quantity: u32,
+        certificate: &str,
+        until: &str,
+    ) -> String {
         use app::applications::{self, ApplicationInput, ReviewDecision, ReviewInput};
         let who = self.actor(&org.admin).await;
         let reviewer = self.actor(&self.staff(Role::Reviewer).await).await;
@@ -361,8 +420,10 @@ impl TestApp {
         .unwrap();
         for _ in 0..6 {
             let v = applications::view(&self.app, &who, id).await.unwrap();
+            if v.status.as_str() == until {
+                return id.to_text();
+            }
             match v.status.as_str() {
-                "awaiting_production" => return id.to_text(),
                 "awaiting_payment" => {
                     let p = app::payments::pay(&self.app, &who, id, None).await.unwrap();
                     let trade = p.code_url.rsplit('/').next().unwrap().to_owned();
@@ -386,6 +447,6 @@ impl TestApp {
                 .unwrap(),
             }
         }
-        panic!("order {id} did not reach 待制证");
+        panic!("order {id} did not reach {until}");
     }
 }

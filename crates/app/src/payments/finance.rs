@@ -62,7 +62,11 @@ fn parse(app: &App, q: &FinanceQuery, statuses: &[&str]) -> Result<Parsed, Error
             }
         }
     };
-    let from = day("from", &q.from, today.saturating_sub(jiff::Span::new().days(30)));
+    let from = day(
+        "from",
+        &q.from,
+        today.saturating_sub(jiff::Span::new().days(30)),
+    );
     let to = day("to", &q.to, today);
     if !q.status.is_empty() && !statuses.contains(&q.status.as_str()) {
         errors.add("status", "finance.error.status");
@@ -137,7 +141,10 @@ pub async fn payments(app: &App, actor: &Actor, q: &FinanceQuery) -> Result<Paym
     let p = parse(app, q, &PAYMENT_STATUSES)?;
     let filter = Filter {
         from: start_of(p.from)?,
-        to: start_of(p.to.tomorrow().map_err(|e| Error::Internal(e.to_string()))?)?,
+        to: start_of(
+            p.to.tomorrow()
+                .map_err(|e| Error::Internal(e.to_string()))?,
+        )?,
         provider: p.provider.as_deref(),
         status: p.status.as_deref().and_then(PaymentStatus::parse),
     };
@@ -221,7 +228,10 @@ pub async fn refunds(app: &App, actor: &Actor, q: &FinanceQuery) -> Result<Refun
     let listed = store::refunds::search(
         &mut conn,
         start_of(p.from)?,
-        start_of(p.to.tomorrow().map_err(|e| Error::Internal(e.to_string()))?)?,
+        start_of(
+            p.to.tomorrow()
+                .map_err(|e| Error::Internal(e.to_string()))?,
+        )?,
         p.provider.as_deref(),
         p.status.as_deref().and_then(RefundStatus::parse),
         LIMIT,
@@ -342,8 +352,13 @@ pub async fn statement_csv(app: &App, actor: &Actor, day: &str) -> Result<String
     let mut conn = app.store.conn().await?;
     let paid = store::payments::paid_between(&mut conn, from, to).await?;
     let refunded = store::refunds::succeeded_between(&mut conn, from, to).await?;
-    let time = |t: Timestamp| t.to_zoned(shanghai()).strftime("%Y-%m-%d %H:%M:%S").to_string();
-    let mut out = String::from("\u{feff}类型,时间,订单号,商户订单号,支付渠道,交易号/退款单号,金额(元)\r\n");
+    let time = |t: Timestamp| {
+        t.to_zoned(shanghai())
+            .strftime("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    };
+    let mut out =
+        String::from("\u{feff}类型,时间,订单号,商户订单号,支付渠道,交易号/退款单号,金额(元)\r\n");
     // Text is quoted and defused; the amount, ours and numeric, is written as it is so a
     // spreadsheet adds it up (a refund is negative).
     let mut line = |text: [String; 6], amount: String| {
@@ -357,35 +372,51 @@ pub async fn statement_csv(app: &App, actor: &Actor, day: &str) -> Result<String
     let mut received = Fen::ZERO;
     for l in &paid {
         received = Fen(received.0 + l.payment.amount.0);
-        line([
-            "收款".into(),
-            l.payment.paid_at.map(time).unwrap_or_default(),
-            l.order_number.clone(),
-            l.payment.out_trade_no.clone(),
-            provider_zh(&l.payment.provider).into(),
-            l.payment.provider_transaction_id.clone().unwrap_or_default(),
-        ], l.payment.amount.yuan_string());
+        line(
+            [
+                "收款".into(),
+                l.payment.paid_at.map(time).unwrap_or_default(),
+                l.order_number.clone(),
+                l.payment.out_trade_no.clone(),
+                provider_zh(&l.payment.provider).into(),
+                l.payment
+                    .provider_transaction_id
+                    .clone()
+                    .unwrap_or_default(),
+            ],
+            l.payment.amount.yuan_string(),
+        );
     }
     let mut given_back = Fen::ZERO;
     for l in &refunded {
         given_back = Fen(given_back.0 + l.refund.amount.0);
-        line([
-            "退款".into(),
-            time(l.refund.updated_at),
-            l.order_number.clone(),
-            l.out_trade_no.clone(),
-            provider_zh(&l.provider).into(),
-            l.refund.refund_no.clone(),
-        ], format!("-{}", l.refund.amount.yuan_string()));
+        line(
+            [
+                "退款".into(),
+                time(l.refund.updated_at),
+                l.order_number.clone(),
+                l.out_trade_no.clone(),
+                provider_zh(&l.provider).into(),
+                l.refund.refund_no.clone(),
+            ],
+            format!("-{}", l.refund.amount.yuan_string()),
+        );
     }
-    line([
-        "合计".into(),
-        day.to_string(),
-        format!("收款 {} 笔", paid.len()),
-        format!("退款 {} 笔", refunded.len()),
-        String::new(),
-        format!("收款 {} 元，退款 {} 元", received.yuan_string(), given_back.yuan_string()),
-    ], Fen(received.0 - given_back.0).yuan_string());
+    line(
+        [
+            "合计".into(),
+            day.to_string(),
+            format!("收款 {} 笔", paid.len()),
+            format!("退款 {} 笔", refunded.len()),
+            String::new(),
+            format!(
+                "收款 {} 元，退款 {} 元",
+                received.yuan_string(),
+                given_back.yuan_string()
+            ),
+        ],
+        Fen(received.0 - given_back.0).yuan_string(),
+    );
     Ok(out)
 }
 

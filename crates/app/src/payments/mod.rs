@@ -28,8 +28,8 @@ pub mod refunds;
 pub mod sandbox;
 pub mod settle;
 
-pub use open::pay;
 pub(crate) use open::close_at_provider;
+pub use open::pay;
 pub use pay::{Provider, ProviderError, TradeState};
 pub use reconcile::reconcile;
 pub use refunds::refund;

@@ -67,7 +67,10 @@ async fn handle(app: &App, provider: &dyn pay::Provider, notice: Notice) -> Resu
                     },
                 )
                 .await?;
-                tracing::error!(provider = provider.name(), "notification for a trade we did not open; flagged");
+                tracing::error!(
+                    provider = provider.name(),
+                    "notification for a trade we did not open; flagged"
+                );
                 return Ok(false);
             };
             if merchant != provider.merchant() {
@@ -110,7 +113,10 @@ async fn handle(app: &App, provider: &dyn pay::Provider, notice: Notice) -> Resu
             match super::refunds::notified(app, &refund_no, &outcome).await {
                 Ok(()) => Ok(true),
                 Err(Error::NotFound) => {
-                    tracing::error!(provider = provider.name(), "notification for a refund we did not ask for");
+                    tracing::error!(
+                        provider = provider.name(),
+                        "notification for a refund we did not ask for"
+                    );
                     Ok(false)
                 }
                 Err(e) => Err(e),

@@ -65,7 +65,9 @@ pub async fn reconcile(app: &App) -> Result<Reconciled, Error> {
                 amount,
             }) => match record_paid(app, &p, &transaction_id, amount).await {
                 Ok(_) => done.paid += 1,
-                Err(e) => tracing::warn!(payment = %p.id, error = %e, "reconciliation: payment not recorded"),
+                Err(e) => {
+                    tracing::warn!(payment = %p.id, error = %e, "reconciliation: payment not recorded")
+                }
             },
             Ok(TradeState::NotPaid) if expired => {
                 // Closed at the provider first, so it cannot be paid after we give up on it.

@@ -25,7 +25,11 @@ pub async fn refund(app: &App, id: ApplicationId) -> Result<(), Error> {
 }
 
 /// Gives the whole of `payment` back: writes the refund (once per payment) and asks.
-pub(crate) async fn give_back(app: &App, payment: &PaymentRecord, reason: &str) -> Result<(), Error> {
+pub(crate) async fn give_back(
+    app: &App,
+    payment: &PaymentRecord,
+    reason: &str,
+) -> Result<(), Error> {
     let refund_no = format!("R{}", payment.out_trade_no);
     let mut conn = app.store.conn().await?;
     let inserted = store::refunds::insert(
@@ -150,7 +154,9 @@ pub(crate) async fn notified(
 pub async fn retry(app: &App, actor: &Actor, id: RefundId) -> Result<(), Error> {
     authorize(actor, Action::ManagePayments)?;
     let mut conn = app.store.conn().await?;
-    let refund = store::refunds::get(&mut conn, id).await?.ok_or(Error::NotFound)?;
+    let refund = store::refunds::get(&mut conn, id)
+        .await?
+        .ok_or(Error::NotFound)?;
     if refund.status != RefundStatus::Failed {
         return Err(Error::Refused("refund.not_failed"));
     }

@@ -10,6 +10,7 @@ mod admin;
 mod admin_config;
 mod applications;
 mod certificates;
+mod finance;
 mod notifications;
 mod organisations;
 
@@ -32,6 +33,12 @@ use crate::visitor::Visitor;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
+        .route("/finance/payments", get(finance::payments))
+        .route("/finance/refunds", get(finance::refunds))
+        .route("/finance/refunds/{id}/retry", post(finance::retry_refund))
+        .route("/finance/alerts", get(finance::alerts))
+        .route("/finance/alerts/{id}/resolve", post(finance::resolve_alert))
+        .route("/finance/statement", get(finance::statement))
         .route(
             "/accounts/organisation",
             post(accounts::register_organisation),
@@ -262,6 +269,12 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
 #[openapi(
     info(title = "certdesk API", description = "CA certificate service desk: accounts, organisations, people, applications."),
     paths(
+        finance::payments,
+        finance::refunds,
+        finance::retry_refund,
+        finance::alerts,
+        finance::resolve_alert,
+        finance::statement,
         accounts::register_organisation,
         accounts::register_individual,
         accounts::sign_in,
@@ -343,6 +356,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         (name = "production", description = "制证 (operators, or applicants online with their own key), 发货, 领取, 确认收货"),
         (name = "notifications"),
         (name = "certificates", description = "证书管理: certificates, their files and 关联平台"),
+        (name = "finance", description = "The finance desk: payments, refunds, alerts, the daily statement"),
         (name = "interconnect", description = "互联互通: linked platforms look up certificates with their API key"))
 )]
 pub struct ApiDoc;

@@ -87,28 +87,38 @@ pub async fn payments(
         .into_iter()
         .map(String::from)
         .collect::<Vec<_>>();
-    let (rows, totals, received, errors) =
-        match finance::payments(&state.app, actor, &query).await {
-            Ok(p) => (
-                p.rows.iter().map(|r| payment_line(&page, r)).collect(),
-                p.totals
-                    .iter()
-                    .map(|t| (page.label("payment_status", &t.status), t.count, yuan(t.amount)))
-                    .collect(),
-                yuan(p.received),
-                Errors::default(),
-            ),
-            Err(app::Error::Invalid(fields)) => (
-                Vec::new(),
-                Vec::new(),
-                yuan(0),
-                Errors::new(visitor.lang, &fields),
-            ),
-            Err(e) => return app_error(visitor, &e),
-        };
+    let (rows, totals, received, errors) = match finance::payments(&state.app, actor, &query).await
+    {
+        Ok(p) => (
+            p.rows.iter().map(|r| payment_line(&page, r)).collect(),
+            p.totals
+                .iter()
+                .map(|t| {
+                    (
+                        page.label("payment_status", &t.status),
+                        t.count,
+                        yuan(t.amount),
+                    )
+                })
+                .collect(),
+            yuan(p.received),
+            Errors::default(),
+        ),
+        Err(app::Error::Invalid(fields)) => (
+            Vec::new(),
+            Vec::new(),
+            yuan(0),
+            Errors::new(visitor.lang, &fields),
+        ),
+        Err(e) => return app_error(visitor, &e),
+    };
     ok(&Payments {
         providers: provider_options(&page, &providers),
-        statuses: status_options(&page, "payment_status", &["pending", "paid", "closed", "refunded"]),
+        statuses: status_options(
+            &page,
+            "payment_status",
+            &["pending", "paid", "closed", "refunded"],
+        ),
         statement: query.to.clone(),
         page,
         query,
@@ -205,7 +215,14 @@ async fn refunds_page(
         statuses: status_options(
             &page,
             "refund_status",
-            &["requested", "processing", "succeeded", "closed", "abnormal", "failed"],
+            &[
+                "requested",
+                "processing",
+                "succeeded",
+                "closed",
+                "abnormal",
+                "failed",
+            ],
         ),
         page,
         query,
@@ -227,7 +244,14 @@ pub async fn retry_refund(
         Ok(()) => Redirect::to("/finance/refunds?notice=notice.refund_retried").into_response(),
         Err(e @ (app::Error::Refused(_) | app::Error::NotFound)) => {
             let problem = message(signed_in.visitor.lang, &e);
-            refunds_page(&state, &signed_in, FinanceQuery::default(), None, Some(problem)).await
+            refunds_page(
+                &state,
+                &signed_in,
+                FinanceQuery::default(),
+                None,
+                Some(problem),
+            )
+            .await
         }
         Err(e) => app_error(&signed_in.visitor, &e),
     }
@@ -354,7 +378,10 @@ pub async fn statement(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/csv; charset=utf-8"),
             );
-            h.insert(header::CONTENT_DISPOSITION, disposition("attachment", &name));
+            h.insert(
+                header::CONTENT_DISPOSITION,
+                disposition("attachment", &name),
+            );
             h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r
         }
