@@ -363,7 +363,8 @@ pub async fn totals(
 ) -> Result<Vec<(PaymentStatus, i64, Fen)>, StoreError> {
     let (clause, args) = filter.clause();
     let sql = format!(
-        "SELECT p.status, COUNT(*), COALESCE(SUM(p.amount), 0) FROM payments p WHERE {clause} \
+        "SELECT p.status, COUNT(*), CAST(COALESCE(SUM(p.amount), 0) AS BIGINT) FROM payments p \
+         WHERE {clause} \
          GROUP BY p.status"
     );
     let mut q = sqlx::query_as::<_, (String, i64, i64)>(&sql)
