@@ -105,7 +105,54 @@ async fn open_app(settings: &Settings, store: store::Store) -> Result<app::App> 
     let blobs = blobs::BlobStore::open(&settings.blob_settings())
         .await
         .context("opening the document store")?;
-    Ok(app::App::new(store, blobs, &settings.public_url()))
+    let public_url = settings.public_url();
+    let section = settings.payments.clone().unwrap_or_default();
+    let providers = payment_providers(&section, &store, &public_url)?;
+    let validity = jiff::SignedDuration::from_mins(i64::from(section.code_minutes.unwrap_or(120)));
+    Ok(app::App::new(store, blobs, &public_url)
+        .with_payments(providers)
+        .with_payment_validity(validity))
+}
+
+/// The providers `[payments]` names, each opened from its own section. A missing or
+/// malformed key stops the server here, naming the setting.
+fn payment_providers(
+    section: &settings::PaymentsSection,
+    store: &store::Store,
+    public_url: &str,
+) -> Result<Vec<std::sync::Arc<dyn app::payments::Provider>>> {
+    use std::sync::Arc;
+    let names = section
+        .providers
+        .clone()
+        .unwrap_or_else(|| vec!["sandbox".into()]);
+    if names.is_empty() {
+        anyhow::bail!("setting `payments.providers`: name at least one of sandbox, wechat, alipay");
+    }
+    let notify_url = |name: &str| format!("{public_url}/pay/notify/{name}");
+    let missing = |name: &str| {
+        anyhow::anyhow!("setting `payments.{name}`: missing, and `payments.providers` names {name}")
+    };
+    let mut providers: Vec<Arc<dyn app::payments::Provider>> = Vec::new();
+    for name in &names {
+        let provider: Arc<dyn app::payments::Provider> = match name.as_str() {
+            "sandbox" => Arc::new(app::payments::Sandbox::new(store.clone(), public_url)),
+            "wechat" => {
+                let s = section.wechat.as_ref().ok_or_else(|| missing("wechat"))?;
+                Arc::new(pay::wechat::WechatPay::from_settings(s, &notify_url("wechat"))?)
+            }
+            "alipay" => {
+                let s = section.alipay.as_ref().ok_or_else(|| missing("alipay"))?;
+                Arc::new(pay::alipay::Alipay::from_settings(s, &notify_url("alipay"))?)
+            }
+            other => anyhow::bail!(
+                "setting `payments.providers`: unknown provider `{other}` (sandbox, wechat, alipay)"
+            ),
+        };
+        providers.push(provider);
+    }
+    println!("payments: {}", names.join(", "));
+    Ok(providers)
 }
 
 async fn open_store(settings: &Settings) -> Result<store::Store> {
@@ -373,6 +420,7 @@ async fn serve(settings: Settings) -> Result<()> {
         None => app,
     };
     spawn_housekeeping(app.clone());
+    spawn_reconciliation(app.clone());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let sender = match smtp {
         Some(smtp) => {
@@ -425,6 +473,28 @@ async fn serve(settings: Settings) -> Result<()> {
     }
     store.close().await;
     Ok(())
+}
+
+/// Asks the payment providers about codes and refunds left open, every minute; one
+/// instance at a time does it (a lease in the database).
+fn spawn_reconciliation(app: app::App) {
+    tokio::spawn(async move {
+        let every = app::payments::reconcile::EVERY.unsigned_abs();
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match app::payments::reconcile(&app).await {
+                Ok(r) if r.ran => tracing::debug!(
+                    paid = r.paid,
+                    closed = r.closed,
+                    refunds = r.refunds,
+                    "payments reconciled"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "payment reconciliation failed"),
+            }
+        }
+    });
 }
 
 /// Runs the periodic clean-up, the CA's periodic work and the expiry reminders every hour.

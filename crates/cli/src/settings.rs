@@ -48,6 +48,34 @@ pub struct Settings {
     /// The CA: how its keys are opened, and its names for `ca init`.
     #[serde(default, skip_serializing)]
     pub ca: Option<CaSection>,
+    /// Payment providers. Without it, the built-in sandbox.
+    #[serde(default, skip_serializing)]
+    pub payments: Option<PaymentsSection>,
+}
+
+/// The `[payments]` section: which providers payers choose from, and each one's keys
+/// (`[payments.wechat]`, `[payments.alipay]`). Keys are read from files (or, for the
+/// WeChat APIv3 key, an environment variable), never written here.
+#[derive(Clone, Default, Deserialize)]
+pub struct PaymentsSection {
+    /// Offered in this order; the first is the default [default: `["sandbox"]`].
+    pub providers: Option<Vec<String>>,
+    /// How long a payment code can be paid, in minutes [default: 120].
+    pub code_minutes: Option<u32>,
+    pub wechat: Option<pay::wechat::Settings>,
+    pub alipay: Option<pay::alipay::Settings>,
+}
+
+impl std::fmt::Debug for PaymentsSection {
+    // Names only: the sections hold file paths and key ids, not for logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaymentsSection")
+            .field("providers", &self.providers)
+            .field("code_minutes", &self.code_minutes)
+            .field("wechat", &self.wechat.is_some())
+            .field("alipay", &self.alipay.is_some())
+            .finish()
+    }
 }
 
 /// The `[ca]` section. The passphrase comes only from `CERTDESK_CA__PASSPHRASE` or from
@@ -305,6 +333,7 @@ impl Default for Settings {
             blobs: None,
             smtp: None,
             ca: None,
+            payments: None,
         }
     }
 }

@@ -201,6 +201,45 @@ async fn a_mistake_in_smtp_stops_serve_naming_the_setting() {
     assert!(stderr.contains("smtp.from"), "{stderr}");
 }
 
+/// `serve` with `config` written to certdesk.toml: it must stop, and say `setting`.
+async fn serve_refuses(config: &str, setting: &str) {
+    let db = TestDb::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("certdesk.toml");
+    std::fs::write(&file, config.replace("{dir}", &dir.path().display().to_string())).unwrap();
+    std::fs::write(dir.path().join("not-a-key.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").unwrap();
+    let out = certdesk(&db, dir.path())
+        .arg("--config")
+        .arg(&file)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "serve started with {config}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(setting), "{setting} in {stderr}");
+}
+
+#[tokio::test]
+async fn missing_or_malformed_payment_keys_stop_serve_naming_the_setting() {
+    serve_refuses("[payments]\nproviders = [\"paypal\"]\n", "payments.providers").await;
+    serve_refuses("[payments]\nproviders = [\"wechat\"]\n", "payments.wechat").await;
+    serve_refuses(
+        "[payments]\nproviders = [\"sandbox\", \"alipay\"]\n[payments.alipay]\napp_id = \"2021000000000000\"\n\
+         seller_id = \"2088000000000000\"\nprivate_key_file = \"{dir}/not-a-key.pem\"\n\
+         alipay_public_key_file = \"{dir}/not-a-key.pem\"\n",
+        "payments.alipay.private_key_file",
+    )
+    .await;
+    serve_refuses(
+        "[payments]\nproviders = [\"wechat\"]\n[payments.wechat]\nmchid = \"1900000001\"\nappid = \"wx0000000000000001\"\n\
+         merchant_serial_no = \"5157F09EFDC096DE15EBE81A47057A7232F1B8E1\"\n\
+         private_key_file = \"{dir}/missing.pem\"\napi_v3_key_env = \"CERTDESK_TEST_NO_SUCH_VAR\"\n\
+         public_key_id = \"PUB_KEY_ID_0000\"\npublic_key_file = \"{dir}/not-a-key.pem\"\n",
+        "payments.wechat.",
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn serve_with_smtp_sends_the_outbox() {
     let db = TestDb::new().await;

@@ -119,9 +119,13 @@ pub async fn pay(
             tracing::warn!(application = %id, provider = chosen.name(), error = %e, "opening the trade failed");
             if closed && matches!(e, pay::ProviderError::Timeout) {
                 // It may have been opened all the same: closed, so it can never be paid.
-                if let Err(e) = chosen.close(&out_trade_no).await {
-                    tracing::warn!(trade = %out_trade_no, error = %e, "closing an unanswered trade failed");
-                }
+                // In the background: the payer hears now that they may retry.
+                let provider = chosen.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = provider.close(&out_trade_no).await {
+                        tracing::warn!(trade = %out_trade_no, error = %e, "closing an unanswered trade failed");
+                    }
+                });
             }
             return Err(provider_refusal(&e));
         }
