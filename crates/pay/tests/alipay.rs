@@ -768,3 +768,24 @@ async fn settings_errors_name_the_setting() {
     );
     assert_eq!(defaults.timeout_secs, 10);
 }
+
+#[test]
+fn settings_read_from_config_fill_in_the_defaults() {
+    let settings: Settings = serde_json::from_value(serde_json::json!({
+        "app_id": "2021004100000000",
+        "seller_id": "2088100000000000",
+        "private_key_file": "/etc/certdesk/alipay_app_private_key.pem",
+        "alipay_public_key_file": "/etc/certdesk/alipay_public_key.pem",
+    }))
+    .unwrap();
+    assert_eq!(settings.app_id, "2021004100000000");
+    assert_eq!(
+        settings.private_key_file,
+        Path::new("/etc/certdesk/alipay_app_private_key.pem")
+    );
+    assert_eq!(
+        settings.gateway_url,
+        "https://openapi.alipay.com/gateway.do"
+    );
+    assert_eq!(settings.timeout_secs, 10);
+}
