@@ -1,1 +1,0 @@
-//! Alipay 当面付 (alipay.trade.precreate and friends).
