@@ -443,3 +443,46 @@ impl Provider for WechatPay {
 fn merchant(mchid: &str, appid: &str) -> String {
     format!("{mchid}/{appid}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_expire_is_written_in_china_time() {
+        let t: Timestamp = "2026-11-21T02:34:56Z".parse().unwrap();
+        assert_eq!(china_time(t), "2026-11-21T10:34:56+08:00");
+    }
+
+    #[test]
+    fn every_trade_state_wechat_reports_is_read() {
+        let paid = trade_state("SUCCESS", Some("4200".into()), Some(100)).unwrap();
+        assert_eq!(
+            paid,
+            TradeState::Paid {
+                transaction_id: "4200".into(),
+                amount: Fen(100)
+            }
+        );
+        for (s, want) in [
+            ("NOTPAY", TradeState::NotPaid),
+            ("USERPAYING", TradeState::NotPaid),
+            ("CLOSED", TradeState::Closed),
+            ("REVOKED", TradeState::Closed),
+            ("PAYERROR", TradeState::Closed),
+            ("REFUND", TradeState::Refunded),
+        ] {
+            assert_eq!(trade_state(s, None, Some(1)).unwrap(), want, "{s}");
+        }
+        assert!(trade_state("SUCCESS", None, Some(1)).is_err());
+        assert!(trade_state("PAID", None, None).is_err());
+    }
+
+    #[test]
+    fn only_protocol_safe_numbers_go_into_paths() {
+        assert!(segment("202611210001-1_a").is_ok());
+        for bad in ["", "a/b", "a?b", "a b", "订单", &"1".repeat(65)] {
+            assert!(segment(bad).is_err(), "{bad}");
+        }
+    }
+}
