@@ -1,1 +1,0 @@
-//! WeChat Pay API v3, Native (QR code) payments.
