@@ -139,11 +139,17 @@ fn payment_providers(
             "sandbox" => Arc::new(app::payments::Sandbox::new(store.clone(), public_url)),
             "wechat" => {
                 let s = section.wechat.as_ref().ok_or_else(|| missing("wechat"))?;
-                Arc::new(pay::wechat::WechatPay::from_settings(s, &notify_url("wechat"))?)
+                Arc::new(pay::wechat::WechatPay::from_settings(
+                    s,
+                    &notify_url("wechat"),
+                )?)
             }
             "alipay" => {
                 let s = section.alipay.as_ref().ok_or_else(|| missing("alipay"))?;
-                Arc::new(pay::alipay::Alipay::from_settings(s, &notify_url("alipay"))?)
+                Arc::new(pay::alipay::Alipay::from_settings(
+                    s,
+                    &notify_url("alipay"),
+                )?)
             }
             other => anyhow::bail!(
                 "setting `payments.providers`: unknown provider `{other}` (sandbox, wechat, alipay)"

@@ -206,8 +206,16 @@ async fn serve_refuses(config: &str, setting: &str) {
     let db = TestDb::new().await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("certdesk.toml");
-    std::fs::write(&file, config.replace("{dir}", &dir.path().display().to_string())).unwrap();
-    std::fs::write(dir.path().join("not-a-key.pem"), "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").unwrap();
+    std::fs::write(
+        &file,
+        config.replace("{dir}", &dir.path().display().to_string()),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("not-a-key.pem"),
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
     let out = certdesk(&db, dir.path())
         .arg("--config")
         .arg(&file)
@@ -221,7 +229,11 @@ async fn serve_refuses(config: &str, setting: &str) {
 
 #[tokio::test]
 async fn missing_or_malformed_payment_keys_stop_serve_naming_the_setting() {
-    serve_refuses("[payments]\nproviders = [\"paypal\"]\n", "payments.providers").await;
+    serve_refuses(
+        "[payments]\nproviders = [\"paypal\"]\n",
+        "payments.providers",
+    )
+    .await;
     serve_refuses("[payments]\nproviders = [\"wechat\"]\n", "payments.wechat").await;
     serve_refuses(
         "[payments]\nproviders = [\"sandbox\", \"alipay\"]\n[payments.alipay]\napp_id = \"2021000000000000\"\n\

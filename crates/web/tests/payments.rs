@@ -236,8 +236,16 @@ async fn with_gateways() -> (TestApp, FakeWechat, FakeAlipay) {
     let alipay = FakeAlipay::start().await;
     let (w, a) = (wechat.clone(), alipay.clone());
     let t = TestApp::start_with_payments(move |url| {
+        // A short timeout, so that a gateway that does not answer is found out quickly.
+        let settings = pay::wechat::Settings {
+            timeout_secs: 2,
+            ..w.settings()
+        };
+        let wechat =
+            pay::wechat::WechatPay::from_settings(&settings, &format!("{url}/pay/notify/wechat"))
+                .unwrap();
         vec![
-            Arc::new(w.provider(&format!("{url}/pay/notify/wechat"))) as Arc<dyn Provider>,
+            Arc::new(wechat) as Arc<dyn Provider>,
             Arc::new(a.provider(&format!("{url}/pay/notify/alipay"))),
         ]
     })
@@ -291,9 +299,10 @@ async fn a_wechat_payment_is_recorded_once_however_often_it_is_notified_and_what
     let url = format!("{}/pay/notify/wechat", t.url);
     // The notification, the 支付结果查询 button and the same notification again, at once.
     let refresh = format!("/api/v1/applications/{id}/payment/refresh");
+    let nothing = json!({});
     let (first, button, again) = tokio::join!(
         wechat.send(&url, &n),
-        api.post(&refresh, &json!({})),
+        api.post(&refresh, &nothing),
         wechat.send(&url, &n)
     );
     assert_eq!(first.0, 200, "{first:?}");
@@ -325,15 +334,22 @@ async fn forged_replayed_and_mismatched_wechat_notifications_are_refused_and_fla
         timestamp: Some(jiff::Timestamp::now() - SignedDuration::from_mins(10)),
         ..Default::default()
     };
-    let replayed = wechat.send(&url, &wechat.notification_with(trade, old)).await;
+    let replayed = wechat
+        .send(&url, &wechat.notification_with(trade, old))
+        .await;
     assert!(replayed.0 >= 400, "{replayed:?}");
-    assert!(alerts(&t).await.is_empty(), "forgeries are not finance's business");
+    assert!(
+        alerts(&t).await.is_empty(),
+        "forgeries are not finance's business"
+    );
 
     let cheaper = pay::testing::wechat::NotificationEdit {
         amount: Some(Fen(amount.0 - 1)),
         ..Default::default()
     };
-    let refused = wechat.send(&url, &wechat.notification_with(trade, cheaper)).await;
+    let refused = wechat
+        .send(&url, &wechat.notification_with(trade, cheaper))
+        .await;
     assert!(refused.0 >= 400, "{refused:?}");
     let elsewhere = pay::testing::wechat::NotificationEdit {
         mchid: Some("1900009999".into()),
@@ -368,10 +384,7 @@ async fn forged_replayed_and_mismatched_wechat_notifications_are_refused_and_fla
 
     // The genuine one still counts.
     assert_eq!(
-        wechat
-            .send(&url, &wechat.trade_notification(trade))
-            .await
-            .0,
+        wechat.send(&url, &wechat.trade_notification(trade)).await.0,
         200
     );
     assert_eq!(order(&api, &id).await["paid"], true);
@@ -394,13 +407,17 @@ async fn an_alipay_payment_is_recorded_once_and_forgeries_replays_and_mismatches
         notify_time: Some(jiff::Timestamp::now() - SignedDuration::from_hours(1)),
         ..Default::default()
     };
-    let replayed = alipay.send(&url, &alipay.notification_with(trade, old)).await;
+    let replayed = alipay
+        .send(&url, &alipay.notification_with(trade, old))
+        .await;
     assert_eq!(replayed.1.trim(), "fail", "{replayed:?}");
     let dearer = pay::testing::alipay::NotificationEdit {
         amount: Some(Fen(amount.0 + 100)),
         ..Default::default()
     };
-    let refused = alipay.send(&url, &alipay.notification_with(trade, dearer)).await;
+    let refused = alipay
+        .send(&url, &alipay.notification_with(trade, dearer))
+        .await;
     assert_eq!(refused.1.trim(), "fail", "{refused:?}");
     let elsewhere = pay::testing::alipay::NotificationEdit {
         seller_id: Some("2088000000009999".into()),
@@ -479,7 +496,9 @@ async fn switching_provider_closes_the_open_code_at_the_first() {
             .state,
         "CLOSED"
     );
-    let (status, body) = alipay.pay_and_notify(a["out_trade_no"].as_str().unwrap()).await;
+    let (status, body) = alipay
+        .pay_and_notify(a["out_trade_no"].as_str().unwrap())
+        .await;
     assert_eq!((status, body.trim()), (200, "success"));
     assert_eq!(order(&api, &id).await["paid"], true);
 }
@@ -504,7 +523,9 @@ async fn a_gateway_that_does_not_answer_leaves_the_order_payable() {
 
     wechat.set_latency(std::time::Duration::ZERO);
     let code = open_code(&api, &id, "wechat").await;
-    let (status, _) = wechat.pay_and_notify(code["out_trade_no"].as_str().unwrap()).await;
+    let (status, _) = wechat
+        .pay_and_notify(code["out_trade_no"].as_str().unwrap())
+        .await;
     assert_eq!(status, 200);
     assert_eq!(order(&api, &id).await["paid"], true);
 }
