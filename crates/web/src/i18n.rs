@@ -41,6 +41,7 @@ const ZH: &[&str] = &[
     include_str!("../locales/zh-CN/ca.toml"),
     include_str!("../locales/zh-CN/certificates.toml"),
     include_str!("../locales/zh-CN/interconnect.toml"),
+    include_str!("../locales/zh-CN/invoices.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/ui.toml"),
@@ -51,6 +52,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/ca.toml"),
     include_str!("../locales/en/certificates.toml"),
     include_str!("../locales/en/interconnect.toml"),
+    include_str!("../locales/en/invoices.toml"),
 ];
 
 pub struct Catalog {

@@ -19,7 +19,7 @@ pub use form::{InvoiceInput, check, check_number};
 pub use handover::{ShipInvoiceInput, mark_collected, mark_shipped};
 pub use issue::{IssueInput, issue};
 pub use list::{InvoiceQuery, InvoiceSummary, list_own, queue};
-pub use request::{OrderInvoice, for_order, request, view};
+pub use request::{OrderInvoice, desk_view, for_order, request, view};
 
 use domain::ids::{ApplicationId, ServicePointId};
 use jiff::Timestamp;

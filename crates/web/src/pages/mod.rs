@@ -8,6 +8,7 @@ mod admin_config;
 mod certificates;
 mod dashboard;
 mod home;
+mod invoices;
 mod notifications;
 mod orders;
 mod organisation;
@@ -27,6 +28,7 @@ use axum::routing::{get, post};
 use domain::account::Role;
 
 pub use certificates::file_response as certificate_file;
+pub use invoices::pdf_response as invoice_pdf;
 
 use crate::AppState;
 use crate::error::PageError;
@@ -117,6 +119,25 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/certificates", get(certificates::search))
         .route("/admin/ca/profiles", get(certificates::profiles))
+        .route(
+            "/orders/{id}/invoice",
+            get(invoices::order_show).post(invoices::order_submit),
+        )
+        .route("/invoices", get(invoices::list))
+        .route("/invoices/{id}/pdf", get(invoices::pdf))
+        .route("/finance/invoices", get(invoices::finance_list))
+        .route("/finance/invoices/{id}", get(invoices::finance_show))
+        .route(
+            "/finance/invoices/{id}/issue",
+            post(invoices::finance_issue).layer(axum::extract::DefaultBodyLimit::max(
+                app::invoices::MAX_PDF + 64 * 1024,
+            )),
+        )
+        .route("/finance/invoices/{id}/ship", post(invoices::finance_ship))
+        .route(
+            "/finance/invoices/{id}/collect",
+            post(invoices::finance_collect),
+        )
 }
 
 pub struct NavItem {
@@ -214,6 +235,10 @@ const NOTICES: &[&str] = &[
     "notice.handed_over",
     "notice.received",
     "notice.platform_key_revoked",
+    "notice.invoice_saved",
+    "notice.invoice_issued",
+    "notice.invoice_shipped",
+    "notice.invoice_collected",
 ];
 
 fn role_key(actor: &Actor) -> &'static str {
@@ -240,6 +265,7 @@ fn nav_for(actor: &Actor) -> Vec<NavItem> {
             nav.push(item("/orders/new", "nav.new_order"));
             nav.push(item("/orders", "nav.orders"));
             nav.push(item("/certificates", "nav.certificates"));
+            nav.push(item("/invoices", "nav.invoices"));
             if actor.organisation().is_some() {
                 nav.push(item("/organisation", "nav.organisation"));
                 nav.push(item("/organisation/members", "nav.members"));
@@ -252,6 +278,7 @@ fn nav_for(actor: &Actor) -> Vec<NavItem> {
             nav.push(item("/admin/outbox", "nav.outbox"));
             nav.push(item("/organisations", "nav.organisations"));
             nav.push(item("/admin/certificates", "nav.certificate_search"));
+            nav.push(item("/finance/invoices", "nav.finance_invoices"));
             // One entry for configuration: its overview links every admin page.
             let (href, label) = admin_config::NAV[0];
             nav.push(item(href, label));
@@ -261,6 +288,9 @@ fn nav_for(actor: &Actor) -> Vec<NavItem> {
             nav.push(item("/orders", "nav.orders"));
             nav.push(item("/organisations", "nav.organisations"));
             nav.push(item("/admin/certificates", "nav.certificate_search"));
+            if actor.role == Role::Finance {
+                nav.push(item("/finance/invoices", "nav.finance_invoices"));
+            }
         }
     }
     nav.push(item("/account/password", "nav.password"));
