@@ -89,7 +89,12 @@ fn order_form(page: Page, section: OrderInvoice) -> OrderForm {
     };
     OrderForm {
         id: section.application_id.to_text(),
-        amount: yuan(section.invoice.as_ref().map_or(section.amount, |v| v.amount)),
+        amount: yuan(
+            section
+                .invoice
+                .as_ref()
+                .map_or(section.amount, |v| v.amount),
+        ),
         form: section.form.clone(),
         errors: Errors::default(),
         problem: None,
