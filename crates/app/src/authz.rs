@@ -161,6 +161,14 @@ pub enum Action {
     ViewPayments,
     /// Ask again for a failed refund; resolve an alert about a notification.
     ManagePayments,
+    /// 开票信息: ask for an order's invoice, or change the request until it is issued: the owner.
+    RequestInvoice(Owner),
+    /// An order's invoice and its PDF: the owner, and finance and admins.
+    ViewInvoice(Owner),
+    /// 发票管理: the list of one's own invoices (an organisation's members, individuals).
+    ListOwnInvoices,
+    /// Finance's invoice desk: the queue, issuing (number, date, PDF), 已寄出 / 已领取.
+    IssueInvoice,
 }
 
 pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
@@ -217,6 +225,15 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
         Action::ViewPayments | Action::ManagePayments => {
             matches!(actor.role, Role::Finance | Role::Admin)
         }
+        Action::RequestInvoice(owner) => actor.role == Role::Applicant && owner.is(actor),
+        Action::ViewInvoice(owner) => {
+            (actor.role == Role::Applicant && owner.is(actor))
+                || matches!(actor.role, Role::Finance | Role::Admin)
+        }
+        Action::ListOwnInvoices => {
+            actor.role == Role::Applicant && (actor.membership.is_some() || actor.individual)
+        }
+        Action::IssueInvoice => matches!(actor.role, Role::Finance | Role::Admin),
     };
     if allowed {
         Ok(())
@@ -433,6 +450,34 @@ mod tests {
         assert!(authorize(&member, Action::ConfirmReceipt(owner)).is_ok());
         assert!(authorize(&outsider, Action::ConfirmReceipt(owner)).is_err());
         assert!(authorize(&member, Action::Deliver).is_err());
+    }
+
+    #[test]
+    fn invoices_are_asked_for_by_their_owner_and_issued_by_finance() {
+        let org = OrganisationId::new();
+        let owner = Owner {
+            organisation: Some(org),
+            applicant: UserId::new(),
+        };
+        let member = actor(Role::Applicant, Some((org, MemberRole::Member)));
+        let outsider = actor(
+            Role::Applicant,
+            Some((OrganisationId::new(), MemberRole::Admin)),
+        );
+        assert!(authorize(&member, Action::RequestInvoice(owner)).is_ok());
+        assert!(authorize(&member, Action::ViewInvoice(owner)).is_ok());
+        assert!(authorize(&member, Action::ListOwnInvoices).is_ok());
+        assert!(authorize(&member, Action::IssueInvoice).is_err());
+        assert!(authorize(&outsider, Action::RequestInvoice(owner)).is_err());
+        assert!(authorize(&outsider, Action::ViewInvoice(owner)).is_err());
+        for role in [Role::Reviewer, Role::Operator, Role::Finance, Role::Admin] {
+            let staff = actor(role, None);
+            let desk = matches!(role, Role::Finance | Role::Admin);
+            assert_eq!(authorize(&staff, Action::IssueInvoice).is_ok(), desk);
+            assert_eq!(authorize(&staff, Action::ViewInvoice(owner)).is_ok(), desk);
+            assert!(authorize(&staff, Action::RequestInvoice(owner)).is_err());
+            assert!(authorize(&staff, Action::ListOwnInvoices).is_err());
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod demo;
 mod error;
 pub mod housekeeping;
 pub mod interconnect;
+pub mod invoices;
 pub mod notifications;
 pub mod organisations;
 pub mod outbox;

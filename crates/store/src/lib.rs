@@ -22,6 +22,7 @@ pub mod deliveries;
 pub mod documents;
 pub mod events;
 pub mod individuals;
+pub mod invoices;
 pub mod leases;
 pub mod memberships;
 pub mod notifications;

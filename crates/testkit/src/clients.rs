@@ -96,6 +96,21 @@ impl ApiClient {
         .await
     }
 
+    /// `POST` with raw bytes as the body (e.g. an invoice PDF) and `content_type`.
+    pub async fn post_bytes(
+        &self,
+        path: &str,
+        content_type: &str,
+        content: Vec<u8>,
+    ) -> (u16, Value) {
+        Self::send(
+            self.request(reqwest::Method::POST, path)
+                .header("content-type", content_type)
+                .body(content),
+        )
+        .await
+    }
+
     /// `GET` of a file: status, headers and the bytes as sent.
     pub async fn download(&self, path: &str) -> Download {
         let res = self

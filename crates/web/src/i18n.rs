@@ -42,6 +42,7 @@ const ZH: &[&str] = &[
     include_str!("../locales/zh-CN/certificates.toml"),
     include_str!("../locales/zh-CN/interconnect.toml"),
     include_str!("../locales/zh-CN/finance.toml"),
+    include_str!("../locales/zh-CN/invoices.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/ui.toml"),
@@ -53,6 +54,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/certificates.toml"),
     include_str!("../locales/en/interconnect.toml"),
     include_str!("../locales/en/finance.toml"),
+    include_str!("../locales/en/invoices.toml"),
 ];
 
 pub struct Catalog {

@@ -11,6 +11,7 @@ mod admin_config;
 mod applications;
 mod certificates;
 mod finance;
+mod invoices;
 mod notifications;
 mod organisations;
 
@@ -172,6 +173,20 @@ pub fn routes() -> Router<AppState> {
                 .post(admin_config::generate_platform_key)
                 .delete(admin_config::revoke_platform_key),
         )
+        .route(
+            "/applications/{id}/invoice",
+            get(invoices::order_invoice).put(invoices::request),
+        )
+        .route("/invoices", get(invoices::list))
+        .route("/invoices/{id}/pdf", get(invoices::pdf))
+        .route("/finance/invoices", get(invoices::queue))
+        .route("/finance/invoices/{id}", get(invoices::show))
+        .route(
+            "/finance/invoices/{id}/issue",
+            post(invoices::issue).layer(DefaultBodyLimit::max(invoices::ISSUE_BODY_LIMIT)),
+        )
+        .route("/finance/invoices/{id}/shipment", post(invoices::ship))
+        .route("/finance/invoices/{id}/collection", post(invoices::collect))
         .layer(axum::middleware::from_fn(csrf_guard))
 }
 
@@ -348,6 +363,15 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         admin_config::generate_platform_key,
         admin_config::revoke_platform_key,
         crate::interconnect::certificate,
+        invoices::order_invoice,
+        invoices::request,
+        invoices::list,
+        invoices::pdf,
+        invoices::queue,
+        invoices::show,
+        invoices::issue,
+        invoices::ship,
+        invoices::collect,
     ),
     modifiers(&BearerAuth),
     tags((name = "accounts"), (name = "organisations"), (name = "admin"),
@@ -357,7 +381,8 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         (name = "notifications"),
         (name = "certificates", description = "证书管理: certificates, their files and 关联平台"),
         (name = "finance", description = "The finance desk: payments, refunds, alerts, the daily statement"),
-        (name = "interconnect", description = "互联互通: linked platforms look up certificates with their API key"))
+        (name = "interconnect", description = "互联互通: linked platforms look up certificates with their API key"),
+        (name = "invoices", description = "开票信息, 发票管理 and finance's invoice desk"))
 )]
 pub struct ApiDoc;
 

@@ -9,6 +9,7 @@ mod certificates;
 mod dashboard;
 mod finance;
 mod home;
+mod invoices;
 mod notifications;
 mod orders;
 mod organisation;
@@ -28,6 +29,7 @@ use axum::routing::{get, post};
 use domain::account::Role;
 
 pub use certificates::file_response as certificate_file;
+pub use invoices::pdf_response as invoice_pdf;
 
 use crate::AppState;
 use crate::error::PageError;
@@ -124,6 +126,25 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/certificates", get(certificates::search))
         .route("/admin/ca/profiles", get(certificates::profiles))
+        .route(
+            "/orders/{id}/invoice",
+            get(invoices::order_show).post(invoices::order_submit),
+        )
+        .route("/invoices", get(invoices::list))
+        .route("/invoices/{id}/pdf", get(invoices::pdf))
+        .route("/finance/invoices", get(invoices::finance_list))
+        .route("/finance/invoices/{id}", get(invoices::finance_show))
+        .route(
+            "/finance/invoices/{id}/issue",
+            post(invoices::finance_issue).layer(axum::extract::DefaultBodyLimit::max(
+                app::invoices::MAX_PDF + 64 * 1024,
+            )),
+        )
+        .route("/finance/invoices/{id}/ship", post(invoices::finance_ship))
+        .route(
+            "/finance/invoices/{id}/collect",
+            post(invoices::finance_collect),
+        )
 }
 
 pub struct NavItem {
@@ -223,6 +244,10 @@ const NOTICES: &[&str] = &[
     "notice.platform_key_revoked",
     "notice.refund_retried",
     "notice.alert_resolved",
+    "notice.invoice_saved",
+    "notice.invoice_issued",
+    "notice.invoice_shipped",
+    "notice.invoice_collected",
 ];
 
 fn role_key(actor: &Actor) -> &'static str {
@@ -249,6 +274,7 @@ fn nav_for(actor: &Actor) -> Vec<NavItem> {
             nav.push(item("/orders/new", "nav.new_order"));
             nav.push(item("/orders", "nav.orders"));
             nav.push(item("/certificates", "nav.certificates"));
+            nav.push(item("/invoices", "nav.invoices"));
             if actor.organisation().is_some() {
                 nav.push(item("/organisation", "nav.organisation"));
                 nav.push(item("/organisation/members", "nav.members"));
@@ -267,6 +293,7 @@ fn nav_for(actor: &Actor) -> Vec<NavItem> {
             nav.push(item(href, label));
         }
         Role::Finance => {
+            nav.push(item("/finance/invoices", "nav.finance_invoices"));
             nav.push(item("/finance/payments", "nav.finance"));
             nav.push(item("/queue", "nav.queue"));
             nav.push(item("/orders", "nav.orders"));

@@ -14,6 +14,8 @@ use crate::csrf::CsrfForm;
 pub struct NotificationRow {
     /// The order page, when the notification is about an application.
     pub href: Option<String>,
+    /// What the notification is about (status change, invoice), as a catalogue key.
+    pub message_key: String,
     pub at: String,
     pub order_number: String,
     pub status_key: String,
@@ -52,6 +54,7 @@ pub async fn list(
         .into_iter()
         .map(|n| NotificationRow {
             href: n.application_id.map(|id| format!("/orders/{id}")),
+            message_key: n.message_key.clone(),
             at: local_date(n.at),
             order_number: n.order_number,
             status_key: format!("notifications.status.{}", n.status),
