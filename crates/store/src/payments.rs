@@ -326,6 +326,17 @@ struct ListedRow {
     order_number: String,
 }
 
+fn listed(rows: Vec<ListedRow>) -> Result<Vec<Listed>, StoreError> {
+    rows.into_iter()
+        .map(|r| {
+            Ok(Listed {
+                payment: PaymentRecord::try_from(r.row)?,
+                order_number: r.order_number,
+            })
+        })
+        .collect()
+}
+
 /// The payments matching `filter`, newest first.
 pub async fn search(
     conn: &mut AnyConnection,
@@ -346,14 +357,7 @@ pub async fn search(
         q = q.bind(a.as_str());
     }
     let rows = q.bind(limit).fetch_all(conn).await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Listed {
-                payment: PaymentRecord::try_from(r.row)?,
-                order_number: r.order_number,
-            })
-        })
-        .collect()
+    listed(rows)
 }
 
 /// Count and sum per status of the payments matching `filter` (all of them, not a page).
@@ -399,12 +403,5 @@ pub async fn paid_between(
     .bind(micros(to))
     .fetch_all(conn)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Listed {
-                payment: PaymentRecord::try_from(r.row)?,
-                order_number: r.order_number,
-            })
-        })
-        .collect()
+    listed(rows)
 }

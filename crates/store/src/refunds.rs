@@ -215,6 +215,11 @@ pub async fn open_before(
     rows.into_iter().map(RefundRecord::try_from).collect()
 }
 
+/// What a listed refund adds to its columns, and where from.
+const LISTED_FROM: &str = "p.out_trade_no, p.provider, a.order_number FROM payment_refunds r \
+                           JOIN payments p ON p.id = r.payment_id \
+                           JOIN applications a ON a.id = p.application_id";
+
 /// A refund as finance lists it, with its payment's trade and order.
 #[derive(Clone, Debug)]
 pub struct Listed {
@@ -233,29 +238,7 @@ struct ListedRow {
     order_number: String,
 }
 
-/// The refunds asked in `[from, to)`, optionally of one provider and status, newest first.
-pub async fn search(
-    conn: &mut AnyConnection,
-    from: Timestamp,
-    to: Timestamp,
-    provider: Option<&str>,
-    status: Option<RefundStatus>,
-    limit: i64,
-) -> Result<Vec<Listed>, StoreError> {
-    let rows: Vec<ListedRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS}, p.out_trade_no, p.provider, a.order_number FROM payment_refunds r \
-         JOIN payments p ON p.id = r.payment_id JOIN applications a ON a.id = p.application_id \
-         WHERE r.created_at >= $1 AND r.created_at < $2 \
-         AND ($3 = '' OR p.provider = $3) AND ($4 = '' OR r.status = $4) \
-         ORDER BY r.created_at DESC, r.id DESC LIMIT $5"
-    ))
-    .bind(micros(from))
-    .bind(micros(to))
-    .bind(provider.unwrap_or(""))
-    .bind(status.map(RefundStatus::as_str).unwrap_or(""))
-    .bind(limit)
-    .fetch_all(conn)
-    .await?;
+fn listed(rows: Vec<ListedRow>) -> Result<Vec<Listed>, StoreError> {
     rows.into_iter()
         .map(|r| {
             Ok(Listed {
@@ -268,6 +251,31 @@ pub async fn search(
         .collect()
 }
 
+/// The refunds asked in `[from, to)`, optionally of one provider and status, newest first.
+pub async fn search(
+    conn: &mut AnyConnection,
+    from: Timestamp,
+    to: Timestamp,
+    provider: Option<&str>,
+    status: Option<RefundStatus>,
+    limit: i64,
+) -> Result<Vec<Listed>, StoreError> {
+    let rows: Vec<ListedRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, {LISTED_FROM} \
+         WHERE r.created_at >= $1 AND r.created_at < $2 \
+         AND ($3 = '' OR p.provider = $3) AND ($4 = '' OR r.status = $4) \
+         ORDER BY r.created_at DESC, r.id DESC LIMIT $5"
+    ))
+    .bind(micros(from))
+    .bind(micros(to))
+    .bind(provider.unwrap_or(""))
+    .bind(status.map(RefundStatus::as_str).unwrap_or(""))
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    listed(rows)
+}
+
 /// Refunds that ended paid out in `[from, to)` (by their last change): the daily statement.
 pub async fn succeeded_between(
     conn: &mut AnyConnection,
@@ -275,8 +283,7 @@ pub async fn succeeded_between(
     to: Timestamp,
 ) -> Result<Vec<Listed>, StoreError> {
     let rows: Vec<ListedRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS}, p.out_trade_no, p.provider, a.order_number FROM payment_refunds r \
-         JOIN payments p ON p.id = r.payment_id JOIN applications a ON a.id = p.application_id \
+        "SELECT {COLUMNS}, {LISTED_FROM} \
          WHERE r.status = 'succeeded' AND r.updated_at >= $1 AND r.updated_at < $2 \
          ORDER BY r.updated_at, r.id"
     ))
@@ -284,16 +291,7 @@ pub async fn succeeded_between(
     .bind(micros(to))
     .fetch_all(conn)
     .await?;
-    rows.into_iter()
-        .map(|r| {
-            Ok(Listed {
-                refund: RefundRecord::try_from(r.row)?,
-                out_trade_no: r.out_trade_no,
-                provider: r.provider,
-                order_number: r.order_number,
-            })
-        })
-        .collect()
+    listed(rows)
 }
 
 /// The refunds of an application's payments, oldest first.

@@ -478,6 +478,20 @@ async fn no_route_lets_another_organisation_or_an_individual_near_an_order() {
             Send::Empty,
             false,
         ),
+        route(
+            "GET",
+            format!("/api/v1/applications/{payable}/invoice"),
+            Send::Empty,
+            false,
+        ),
+        route(
+            "PUT",
+            format!("/api/v1/applications/{payable}/invoice"),
+            Send::Json(
+                json!({"invoice_type": "e_normal", "buyer_name": "不是我的单位", "notify_email": "x@example.com"}),
+            ),
+            false,
+        ),
         route("GET", "/api/v1/queue".into(), Send::Empty, true),
         route(
             "GET",

@@ -567,3 +567,44 @@ async fn rejecting_a_wechat_order_refunds_it_and_the_refund_is_followed_to_its_e
     app::payments::reconcile(&t.app).await.unwrap();
     assert_eq!(wechat.trade(trade).unwrap().refunds.len(), 1);
 }
+
+#[tokio::test]
+async fn the_payer_chooses_wechat_pay_or_alipay_on_the_order_page() {
+    let (t, wechat, alipay) = with_gateways().await;
+    let (org, id, api) = awaiting_payment(&t).await;
+    let web = t.web();
+    web.sign_in(&org.admin).await;
+    let order_page = format!("/orders/{id}");
+    let page = web.get(&order_page).await;
+    assert!(page.contains("id=\"pay-wechat\""), "{}", page.html);
+    assert!(page.contains("id=\"pay-alipay\""), "{}", page.html);
+
+    let done = web
+        .submit(
+            &order_page,
+            &format!("/orders/{id}/pay"),
+            &[("provider", "alipay")],
+        )
+        .await;
+    assert!(done.location.is_some(), "{}", done.html);
+    let page = web.visit(&order_page).await;
+    assert!(page.contains("id=\"qr\""), "{}", page.html);
+    assert!(page.contains("支付宝"), "{}", page.html);
+    let trade = order(&api, &id).await["payment"]["out_trade_no"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(alipay.trade(&trade).is_some());
+    assert!(wechat.trade(&trade).is_none());
+
+    // An unknown choice is named on the page; nothing is opened for it.
+    let refused = web
+        .submit(
+            &order_page,
+            &format!("/orders/{id}/pay"),
+            &[("provider", "paypal")],
+        )
+        .await;
+    assert!(refused.contains("不支持该支付方式"), "{}", refused.html);
+    assert_eq!(t.count(Rows::Payments, &id).await, 1);
+}

@@ -133,7 +133,8 @@ pub struct PaymentsPage {
     pub providers: Vec<String>,
 }
 
-const PAYMENT_STATUSES: [&str; 4] = ["pending", "paid", "closed", "refunded"];
+/// The payment statuses finance filters by.
+pub const PAYMENT_STATUSES: [&str; 4] = ["pending", "paid", "closed", "refunded"];
 
 /// 支付记录: payments whose code was opened on the days asked.
 pub async fn payments(app: &App, actor: &Actor, q: &FinanceQuery) -> Result<PaymentsPage, Error> {
@@ -211,7 +212,8 @@ pub struct RefundsPage {
     pub providers: Vec<String>,
 }
 
-const REFUND_STATUSES: [&str; 6] = [
+/// The refund statuses finance filters by.
+pub const REFUND_STATUSES: [&str; 6] = [
     "requested",
     "processing",
     "succeeded",

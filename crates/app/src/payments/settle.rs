@@ -49,10 +49,15 @@ pub async fn settle(app: &App, out_trade_no: &str) -> Result<(), Error> {
         .payments
         .get(&payment.provider)
         .ok_or_else(|| Error::Internal(format!("provider {} not configured", payment.provider)))?;
-    let state = provider.query(out_trade_no).await.map_err(|e| {
-        tracing::warn!(payment = %payment.id, error = %e, "querying the trade failed");
-        provider_refusal(&e)
-    })?;
+    let state = match provider.query(out_trade_no).await {
+        Ok(state) => state,
+        // Alipay knows a trade only once its code is scanned: not paid, then.
+        Err(pay::ProviderError::UnknownTrade) => TradeState::NotPaid,
+        Err(e) => {
+            tracing::warn!(payment = %payment.id, error = %e, "querying the trade failed");
+            return Err(provider_refusal(&e));
+        }
+    };
     if let TradeState::Paid {
         transaction_id,
         amount,

@@ -1,7 +1,10 @@
 //! The finance desk: 支付记录 (/finance/payments), 退款记录 (/finance/refunds, with 重试退款),
 //! 异常通知 (/finance/alerts, 标记已处理) and the 日结对账单 CSV (/finance/statement.csv).
 
-use app::payments::finance::{self, AlertRow, FinanceQuery, PaymentRow, RefundRow, provider_zh};
+use app::payments::finance::{
+    self, AlertRow, FinanceQuery, PAYMENT_STATUSES, PaymentRow, REFUND_STATUSES, RefundRow,
+    provider_zh,
+};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
@@ -17,10 +20,13 @@ use crate::error::message;
 /// The filter form's choices: (code, label).
 type Options = Vec<(String, String)>;
 
-fn provider_options(page: &Page, providers: &[String]) -> Options {
-    providers
-        .iter()
-        .map(|p| (p.clone(), page.label("payment_provider", p)))
+/// The providers this deployment offers.
+fn provider_options(page: &Page, state: &AppState) -> Options {
+    state
+        .app
+        .payment_providers()
+        .into_iter()
+        .map(|p| (p.to_owned(), page.label("payment_provider", p)))
         .collect()
 }
 
@@ -81,12 +87,6 @@ pub async fn payments(
 ) -> Response {
     let SignedIn { actor, visitor } = &signed_in;
     let page = Page::new(visitor, "finance.payments").with_notice(notice.notice.as_deref());
-    let providers = state
-        .app
-        .payment_providers()
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>();
     let (rows, totals, received, errors) = match finance::payments(&state.app, actor, &query).await
     {
         Ok(p) => (
@@ -113,12 +113,8 @@ pub async fn payments(
         Err(e) => return app_error(visitor, &e),
     };
     ok(&Payments {
-        providers: provider_options(&page, &providers),
-        statuses: status_options(
-            &page,
-            "payment_status",
-            &["pending", "paid", "closed", "refunded"],
-        ),
+        providers: provider_options(&page, &state),
+        statuses: status_options(&page, "payment_status", &PAYMENT_STATUSES),
         statement: query.to.clone(),
         page,
         query,
@@ -193,12 +189,6 @@ async fn refunds_page(
 ) -> Response {
     let SignedIn { actor, visitor } = signed_in;
     let page = Page::new(visitor, "finance.refunds").with_notice(notice);
-    let providers = state
-        .app
-        .payment_providers()
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>();
     let (rows, refunded, errors) = match finance::refunds(&state.app, actor, &query).await {
         Ok(p) => (
             p.rows.iter().map(|r| refund_line(&page, r)).collect(),
@@ -211,19 +201,8 @@ async fn refunds_page(
         Err(e) => return app_error(visitor, &e),
     };
     ok(&Refunds {
-        providers: provider_options(&page, &providers),
-        statuses: status_options(
-            &page,
-            "refund_status",
-            &[
-                "requested",
-                "processing",
-                "succeeded",
-                "closed",
-                "abnormal",
-                "failed",
-            ],
-        ),
+        providers: provider_options(&page, state),
+        statuses: status_options(&page, "refund_status", &REFUND_STATUSES),
         page,
         query,
         errors,
