@@ -20,6 +20,9 @@ pub struct Actor {
     /// Registered as 个人 (an individual applicant without an organisation).
     pub individual: bool,
     pub must_change_password: bool,
+    /// Signed in with a personal API token: what the token allows. `None` for a session,
+    /// which may do all its person may.
+    pub scopes: Option<Scopes>,
     system: bool,
 }
 
@@ -36,7 +39,16 @@ impl Actor {
             membership,
             individual,
             must_change_password: user.must_change_password,
+            scopes: None,
             system: false,
+        }
+    }
+
+    /// The same person, limited to what a personal API token allows.
+    pub(crate) fn with_scopes(self, scopes: Scopes) -> Actor {
+        Actor {
+            scopes: Some(scopes),
+            ..self
         }
     }
 
@@ -50,6 +62,7 @@ impl Actor {
             membership: None,
             individual: false,
             must_change_password: false,
+            scopes: None,
             system: true,
         }
     }
@@ -67,6 +80,124 @@ impl Actor {
         self.membership
             .as_ref()
             .is_some_and(|m| m.role == MemberRole::Admin)
+    }
+}
+
+/// What a personal API token may be used for. Each scope opens a few actions, and only
+/// to the person who holds the token: a token never does more than its person may.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// 证书: one's certificates, their details and downloads.
+    Certificates,
+    /// 制证: an approved order's production with one's own key (the USB-key tool's `enroll`).
+    Production,
+    /// 申请: one's orders, started and filled in (the tool's `read` prefills 信息变更).
+    Applications,
+    /// 绑定CA: binding a certificate one holds to one's account.
+    Binding,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [
+        Scope::Certificates,
+        Scope::Production,
+        Scope::Applications,
+        Scope::Binding,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Certificates => "certificates",
+            Scope::Production => "production",
+            Scope::Applications => "applications",
+            Scope::Binding => "binding",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Whether this scope opens the action (the role rules still apply after it).
+    fn opens(self, action: Action) -> bool {
+        match self {
+            Scope::Certificates => matches!(
+                action,
+                Action::ListOwnCertificates | Action::ViewCertificate(_)
+            ),
+            Scope::Production => matches!(
+                action,
+                Action::ViewApplication(_)
+                    | Action::ViewQueue
+                    | Action::ProduceApplication(..)
+                    | Action::ProduceCertificate
+                    | Action::ListOwnCertificates
+                    | Action::ViewCertificate(_)
+            ),
+            Scope::Applications => matches!(
+                action,
+                Action::Apply
+                    | Action::ViewApplication(_)
+                    | Action::EditApplication(_)
+                    | Action::ListOwnCertificates
+                    | Action::ViewCertificate(_)
+            ),
+            Scope::Binding => matches!(action, Action::ManageBindings | Action::BindCertificate(_)),
+        }
+    }
+}
+
+/// A set of [`Scope`]s.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Scopes(u8);
+
+impl Scopes {
+    pub fn contains(self, scope: Scope) -> bool {
+        self.0 & (1 << scope as u8) != 0
+    }
+
+    pub fn insert(&mut self, scope: Scope) {
+        self.0 |= 1 << scope as u8;
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Scope> {
+        Scope::ALL.into_iter().filter(move |s| self.contains(*s))
+    }
+
+    /// Space-separated names, as stored.
+    pub fn to_text(self) -> String {
+        self.iter().map(Scope::as_str).collect::<Vec<_>>().join(" ")
+    }
+
+    /// Parses stored or typed names; `None` when one is unknown.
+    pub fn parse<'a>(names: impl IntoIterator<Item = &'a str>) -> Option<Scopes> {
+        let mut scopes = Scopes::default();
+        for name in names {
+            scopes.insert(Scope::parse(name)?);
+        }
+        Some(scopes)
+    }
+
+    fn open(self, action: Action) -> bool {
+        // Saying who one is needs no scope.
+        action == Action::ViewDashboard || self.iter().any(|s| s.opens(action))
+    }
+}
+
+impl FromIterator<Scope> for Scopes {
+    fn from_iter<I: IntoIterator<Item = Scope>>(iter: I) -> Scopes {
+        let mut scopes = Scopes::default();
+        for s in iter {
+            scopes.insert(s);
+        }
+        scopes
     }
 }
 
@@ -169,12 +300,25 @@ pub enum Action {
     ListOwnInvoices,
     /// Finance's invoice desk: the queue, issuing (number, date, PDF), 已寄出 / 已领取.
     IssueInvoice,
+    /// 个人令牌: one's own personal API tokens (a session only, never a token).
+    ManageApiTokens,
+    /// 绑定CA / 解除绑定: the list of certificates bound to one's own account, asking for a
+    /// binding, ending one.
+    ManageBindings,
+    /// 绑定CA: binding this certificate (whose key signed the challenge) to one's account:
+    /// a certificate of one's organisation, or one's own as an individual.
+    BindCertificate(CertificateOwner),
 }
 
 pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
     if actor.must_change_password && !matches!(action, Action::ChangeOwnPassword | Action::SignOut)
     {
         return Err(Error::PasswordChangeRequired);
+    }
+    if let Some(scopes) = actor.scopes
+        && !scopes.open(action)
+    {
+        return Err(Error::Forbidden);
     }
     let in_org = |org: OrganisationId| actor.organisation() == Some(org);
     let allowed = match action {
@@ -234,6 +378,8 @@ pub fn authorize(actor: &Actor, action: Action) -> Result<(), Error> {
             actor.role == Role::Applicant && (actor.membership.is_some() || actor.individual)
         }
         Action::IssueInvoice => matches!(actor.role, Role::Finance | Role::Admin),
+        Action::ManageApiTokens | Action::ManageBindings => !actor.system,
+        Action::BindCertificate(owner) => !actor.system && owner.is(actor),
     };
     if allowed {
         Ok(())
@@ -257,8 +403,49 @@ mod tests {
             }),
             individual: false,
             must_change_password: false,
+            scopes: None,
             system: false,
         }
+    }
+
+    #[test]
+    fn a_token_does_what_its_scopes_open_and_its_person_may() {
+        let org = OrganisationId::new();
+        let owner = Owner {
+            organisation: Some(org),
+            applicant: UserId::new(),
+        };
+        let member = actor(Role::Applicant, Some((org, MemberRole::Member)));
+        let production = member
+            .clone()
+            .with_scopes([Scope::Production].into_iter().collect());
+        assert!(authorize(&production, Action::ViewApplication(owner)).is_ok());
+        assert!(
+            authorize(
+                &production,
+                Action::ProduceApplication(Producer::Applicant, owner)
+            )
+            .is_ok()
+        );
+        // Not what its scope opens, though the person may.
+        assert!(authorize(&production, Action::EditApplication(owner)).is_err());
+        assert!(authorize(&production, Action::ManageApiTokens).is_err());
+        assert!(authorize(&production, Action::ManageBindings).is_err());
+        // Not what the person may, though the scope opens it.
+        assert!(
+            authorize(
+                &production,
+                Action::ProduceApplication(Producer::Operator, owner)
+            )
+            .is_err()
+        );
+        let all = member.with_scopes(Scope::ALL.into_iter().collect());
+        assert!(authorize(&all, Action::ManageApiTokens).is_err());
+        assert!(authorize(&all, Action::ChangeOwnPassword).is_err());
+        assert!(authorize(&all, Action::ViewDashboard).is_ok());
+        let scopes = Scopes::parse("binding production".split(' ')).expect("known scopes");
+        assert_eq!(scopes.to_text(), "production binding");
+        assert_eq!(Scopes::parse(["everything"]), None);
     }
 
     #[test]

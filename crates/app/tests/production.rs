@@ -7,109 +7,12 @@ mod support;
 
 use std::path::Path;
 
-use app::applications::{
-    self, ApplicationInput, HandOverInput, ProduceInput, ReviewDecision, ReviewInput, ShipInput,
-    StartInput, SubmitInput,
-};
-use app::{Actor, Error, payments};
+use app::Error;
+use app::applications::{self, HandOverInput, ProduceInput, ShipInput};
 use domain::application::Status;
-use domain::ids::ApplicationId;
-use support::{PNG, World, csr, id_number, mobile, openssl};
-
-fn start(kind: &str, cert_type: &str, channel: &str) -> StartInput {
-    StartInput {
-        kind: kind.into(),
-        cert_type: cert_type.into(),
-        channel: channel.into(),
-        agree_terms: "yes".into(),
-        ..StartInput::default()
-    }
-}
-
-fn filled(delivery: &str, quantity: u32) -> ApplicationInput {
-    ApplicationInput {
-        handler_name: "张三".into(),
-        handler_id_number: id_number(7),
-        handler_mobile: mobile(77),
-        handler_email: "zhangsan@example.com".into(),
-        quantity: quantity.to_string(),
-        years: "1".into(),
-        delivery: delivery.into(),
-        mail_address: "杭州市西湖区转塘街道1号".into(),
-        mail_recipient: "张三".into(),
-        mail_phone: mobile(78),
-        ..ApplicationInput::default()
-    }
-}
-
-async fn upload_required(w: &World, who: &Actor, id: ApplicationId) {
-    let view = applications::view(&w.app, who, id).await.unwrap();
-    for r in view.requirements.iter().filter(|r| r.required) {
-        applications::upload_document(&w.app, who, id, &r.document_kind, "scan.png", PNG)
-            .await
-            .unwrap();
-    }
-}
-
-async fn submit(w: &World, who: &Actor, id: ApplicationId, form: ApplicationInput) {
-    upload_required(w, who, id).await;
-    applications::submit(
-        &w.app,
-        who,
-        id,
-        &SubmitInput {
-            form,
-            acknowledge: "yes".into(),
-            version: None,
-        },
-    )
-    .await
-    .unwrap();
-}
-
-async fn status(w: &World, who: &Actor, id: ApplicationId) -> Status {
-    applications::view(&w.app, who, id).await.unwrap().status
-}
-
-/// Pays and approves whatever the order waits for, until it is at 待制证.
-async fn to_production(w: &World, who: &Actor, reviewer: &Actor, id: ApplicationId) {
-    for _ in 0..6 {
-        match status(w, who, id).await {
-            Status::AwaitingProduction => return,
-            Status::AwaitingPayment => {
-                let p = payments::pay(&w.app, who, id, None).await.unwrap();
-                let trade = p.code_url.rsplit('/').next().unwrap().to_owned();
-                payments::sandbox_confirm(&w.app, &trade).await.unwrap();
-            }
-            Status::AwaitingFirstReview | Status::AwaitingFinalReview => {
-                applications::review(
-                    &w.app,
-                    reviewer,
-                    id,
-                    ReviewDecision::Approve,
-                    &ReviewInput {
-                        paper_received: "yes".into(),
-                        overdue_months: "0".into(),
-                        overdue_fee: "0".into(),
-                        ..ReviewInput::default()
-                    },
-                )
-                .await
-                .unwrap();
-            }
-            other => panic!("unexpected status {other:?}"),
-        }
-    }
-    panic!("not at production");
-}
-
-fn with_csr(pem: String, token: &str) -> ProduceInput {
-    ProduceInput {
-        csr: pem,
-        token_serial: token.into(),
-        ..ProduceInput::default()
-    }
-}
+use support::{
+    World, csr, filled, openssl, produced, start, status, submit, to_production, with_csr,
+};
 
 /// `openssl verify` of a PEM certificate against the CA's chain; the certificate's text.
 fn verified(w: &World, dir: &Path, name: &str, pem: &str) -> String {
@@ -435,30 +338,6 @@ async fn on_site_new_with_a_generated_key_is_picked_up_with_the_code() {
 }
 
 /// A produced 单位主锁 of organisation `n`: its order id and serial.
-async fn produced(w: &World, org: &Actor, n: u32, dir: &Path) -> (ApplicationId, String) {
-    let reviewer = w.staff(100 + n, "reviewer").await;
-    let operator = w.staff(200 + n, "operator").await;
-    let id = applications::start(&w.app, org, &start("new", "org_master", "online"))
-        .await
-        .unwrap();
-    submit(w, org, id, filled("download", 1)).await;
-    to_production(w, org, &reviewer, id).await;
-    let made = applications::produce(
-        &w.app,
-        &operator,
-        id,
-        &with_csr(csr(dir, &format!("base{n}")), ""),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        status(w, org, id).await,
-        Status::Completed,
-        "downloaded: nothing to deliver"
-    );
-    (id, made.certificate.unwrap().serial)
-}
-
 #[tokio::test]
 async fn renewal_online_is_the_applicants_and_runs_from_the_old_expiry() {
     let w = World::new().await.with_ca().await;

@@ -120,6 +120,14 @@ impl fmt::Debug for Password {
     }
 }
 
+/// What a USB-key signs to answer a certificate challenge (证书登录, 绑定CA): a fixed
+/// preamble, so that the signature can never be taken for one over a document, then the
+/// purpose, the one-time code and the server's nonce. The server and the tool both build
+/// it here.
+pub fn challenge_message(purpose: &str, code: &str, nonce: &str) -> String {
+    format!("certdesk certificate challenge v1\npurpose: {purpose}\ncode: {code}\nnonce: {nonce}\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

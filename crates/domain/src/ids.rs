@@ -116,6 +116,18 @@ id_type!(
     /// An API key of a linked platform (互联互通).
     PlatformKeyId
 );
+id_type!(
+    /// A personal API token (the USB-key tool signs in with one).
+    ApiTokenId
+);
+id_type!(
+    /// A certificate bound to an account (绑定CA).
+    BindingId
+);
+id_type!(
+    /// A one-time challenge signed with a certificate's key (证书登录, 绑定CA).
+    ChallengeId
+);
 
 #[cfg(test)]
 mod tests {

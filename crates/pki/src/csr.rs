@@ -140,6 +140,39 @@ impl PublicKey {
         out
     }
 
+    /// Verifies a signature over `message` made with SHA-256 as the key's kind signs:
+    /// ECDSA (DER `ECDSA-Sig-Value`), RSA PKCS#1 v1.5, or SM2 with SM3. What a USB-key signs
+    /// for 证书登录 and 测试盖章.
+    pub fn verify_sha256(&self, message: &[u8], signature: &[u8]) -> Result<(), CsrError> {
+        match self.kind {
+            KeyKind::Rsa { .. } => self.verify(oid::SHA256_WITH_RSA, None, message, signature),
+            KeyKind::EcP256 | KeyKind::EcP384 => {
+                self.verify(oid::ECDSA_SHA256, None, message, signature)
+            }
+            KeyKind::Sm2 => self.verify(oid::SM2_SM3, None, message, signature),
+        }
+    }
+
+    /// Verifies that this key signed a signed structure (a certificate, a CRL):
+    /// `SEQUENCE { tbs, AlgorithmIdentifier, BIT STRING }`, DER.
+    pub fn verify_signed(&self, signed_der: &[u8]) -> Result<(), CsrError> {
+        let outer = asn1::read_single(signed_der, SEQUENCE, "not a DER SEQUENCE")?;
+        let mut r = outer.reader();
+        let tbs = r.read_tag(SEQUENCE, "no signed content")?;
+        let alg = r.read_tag(SEQUENCE, "no signature algorithm")?;
+        let signature = asn1::bit_string_bytes(&r.read()?)?;
+        r.finish("trailing data after the signature")?;
+        let mut ar = alg.reader();
+        let alg_oid = ar.read_tag(asn1::OID, "bad signature algorithm")?.raw;
+        let alg_params = if ar.is_empty() {
+            None
+        } else {
+            Some(ar.read()?.raw)
+        };
+        ar.finish("trailing data in signature algorithm")?;
+        self.verify(alg_oid, alg_params, tbs.raw, signature)
+    }
+
     /// Verifies `signature` over `message` under a signature algorithm identifier.
     fn verify(
         &self,

@@ -387,6 +387,18 @@ pub async fn by_serial(
     row.map(CertificateRow::into_certificate).transpose()
 }
 
+/// A certificate's DER, by its id.
+pub async fn certificate_der(
+    conn: &mut AnyConnection,
+    id: CertificateId,
+) -> Result<Option<Vec<u8>>, StoreError> {
+    let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT der FROM certificates WHERE id = $1")
+        .bind(id.to_text())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|(d,)| d))
+}
+
 /// The certificates produced for an order, oldest first.
 pub async fn for_application(
     conn: &mut AnyConnection,

@@ -126,3 +126,32 @@ pub async fn get(
             .await?;
     row.map(DocumentRecord::try_from).transpose()
 }
+
+/// The seal image (印章图片) bound to a seal certificate: the current one uploaded with the
+/// order that produced it, else that of the certificate it replaced (a 年检 or 延期 without
+/// a new image), and so on back.
+pub async fn seal_image_of(
+    conn: &mut AnyConnection,
+    certificate: domain::ids::CertificateId,
+) -> Result<Option<DocumentRecord>, StoreError> {
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("d.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let row: Option<Row> = sqlx::query_as(&format!(
+        "WITH RECURSIVE chain (id, application_id, replaces, depth) AS ( \
+             SELECT id, application_id, replaces, 0 FROM certificates WHERE id = $1 \
+             UNION ALL \
+             SELECT c.id, c.application_id, c.replaces, chain.depth + 1 \
+             FROM certificates c JOIN chain ON c.id = chain.replaces WHERE chain.depth < 64) \
+         SELECT {columns} FROM chain JOIN documents d ON d.application_id = chain.application_id \
+         WHERE d.document_kind = $2 AND d.superseded_at IS NULL \
+         ORDER BY chain.depth, d.uploaded_at DESC LIMIT 1"
+    ))
+    .bind(certificate.to_text())
+    .bind(DocumentKind::SealImage.as_str())
+    .fetch_optional(conn)
+    .await?;
+    row.map(DocumentRecord::try_from).transpose()
+}

@@ -22,6 +22,10 @@ pub enum Conflict {
     CertificateSerial,
     /// The certificate is linked to this 关联平台 already.
     CertificatePlatform,
+    /// The certificate is bound to an account already (one key, one account).
+    CertificateBinding,
+    /// A live challenge has this code already (draw another).
+    ChallengeCode,
 }
 
 impl fmt::Display for Conflict {
@@ -84,6 +88,16 @@ const CONFLICTS: &[(&str, &str, Conflict)] = &[
         "certificate_platforms_live",
         "certificate_platforms.certificate_id",
         Conflict::CertificatePlatform,
+    ),
+    (
+        "certificate_bindings_one_account",
+        "certificate_bindings.certificate_id",
+        Conflict::CertificateBinding,
+    ),
+    (
+        "certificate_challenges_code_key",
+        "certificate_challenges.code",
+        Conflict::ChallengeCode,
     ),
 ];
 

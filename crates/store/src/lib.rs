@@ -11,8 +11,10 @@
 mod db;
 mod error;
 
+pub mod api_tokens;
 pub mod applications;
 pub mod audit;
+pub mod bindings;
 #[cfg(feature = "bulk")]
 pub mod bulk;
 pub mod ca;

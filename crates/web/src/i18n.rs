@@ -43,6 +43,7 @@ const ZH: &[&str] = &[
     include_str!("../locales/zh-CN/interconnect.toml"),
     include_str!("../locales/zh-CN/finance.toml"),
     include_str!("../locales/zh-CN/invoices.toml"),
+    include_str!("../locales/zh-CN/keys.toml"),
 ];
 const EN: &[&str] = &[
     include_str!("../locales/en/ui.toml"),
@@ -55,6 +56,7 @@ const EN: &[&str] = &[
     include_str!("../locales/en/interconnect.toml"),
     include_str!("../locales/en/finance.toml"),
     include_str!("../locales/en/invoices.toml"),
+    include_str!("../locales/en/keys.toml"),
 ];
 
 pub struct Catalog {

@@ -134,6 +134,13 @@ pub async fn load(State(state): State<AppState>, mut request: Request, next: Nex
         .map(str::to_owned);
 
     let session = match &token {
+        // A personal API token (the USB-key tool): as its person, within its scopes.
+        Some(t) if via_bearer && app::accounts::is_api_token(t) => {
+            match app::accounts::authenticate_token(&state.app, t).await {
+                Ok(s) => s,
+                Err(e) => return crate::error::internal_response(&state, lang, &e.to_string()),
+            }
+        }
         Some(t) if looks_like_token(t) => match app::accounts::authenticate(&state.app, t).await {
             Ok(s) => s,
             Err(e) => return crate::error::internal_response(&state, lang, &e.to_string()),

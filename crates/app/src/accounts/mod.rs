@@ -1,10 +1,21 @@
 //! Accounts: registration (with the organisation or the individual it registers),
 //! sign-in sessions and passwords.
 
+mod api_tokens;
+mod certificate_login;
 mod password;
 mod register;
 mod sessions;
 
+pub use api_tokens::{
+    ApiTokenView, DEFAULT_DAYS, MAX_DAYS, NewToken, NewTokenInput, TOKEN_PREFIX,
+    authenticate_token, create_token, is_api_token, list_tokens, revoke_token,
+};
+pub use certificate_login::{
+    BindingView, CHALLENGE_TTL, ChallengeInfo, LoginOutcome, SignatureInput, Signed,
+    StartedChallenge, bindings, challenge, finish_login, normalise_code, sign_challenge,
+    start_binding, start_login, unbind,
+};
 pub use password::{ChangePasswordInput, change_password};
 pub(crate) use register::conflict_to_field;
 pub use register::{

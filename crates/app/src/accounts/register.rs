@@ -314,7 +314,9 @@ pub(crate) fn conflict_to_field(e: store::StoreError) -> Error {
             | Conflict::PlatformName
             | Conflict::CaExists
             | Conflict::CertificateSerial
-            | Conflict::CertificatePlatform,
+            | Conflict::CertificatePlatform
+            | Conflict::CertificateBinding
+            | Conflict::ChallengeCode,
         )
         | None => e.into(),
     }

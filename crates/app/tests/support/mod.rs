@@ -4,8 +4,15 @@
 use std::sync::Arc;
 
 use app::accounts::{self, AccountFields, RegisterOrganisationInput, SignInInput};
-use app::{Actor, App, ManualClock};
+use std::path::Path;
+
+use app::applications::{
+    self, ApplicationInput, ProduceInput, ReviewDecision, ReviewInput, StartInput, SubmitInput,
+};
+use app::{Actor, App, ManualClock, payments};
+use domain::application::Status;
 use domain::ident::{IdNumber, Uscc};
+use domain::ids::ApplicationId;
 use store::testing::TestDb;
 
 pub struct World {
@@ -219,4 +226,125 @@ impl World {
         .unwrap()
         .to_text()
     }
+}
+
+// Orders taken to production and produced, for the tests that need a certificate.
+
+pub fn start(kind: &str, cert_type: &str, channel: &str) -> StartInput {
+    StartInput {
+        kind: kind.into(),
+        cert_type: cert_type.into(),
+        channel: channel.into(),
+        agree_terms: "yes".into(),
+        ..StartInput::default()
+    }
+}
+
+pub fn filled(delivery: &str, quantity: u32) -> ApplicationInput {
+    ApplicationInput {
+        handler_name: "张三".into(),
+        handler_id_number: id_number(7),
+        handler_mobile: mobile(77),
+        handler_email: "zhangsan@example.com".into(),
+        quantity: quantity.to_string(),
+        years: "1".into(),
+        delivery: delivery.into(),
+        mail_address: "杭州市西湖区转塘街道1号".into(),
+        mail_recipient: "张三".into(),
+        mail_phone: mobile(78),
+        ..ApplicationInput::default()
+    }
+}
+
+pub async fn upload_required(w: &World, who: &Actor, id: ApplicationId) {
+    let view = applications::view(&w.app, who, id).await.unwrap();
+    for r in view.requirements.iter().filter(|r| r.required) {
+        applications::upload_document(&w.app, who, id, &r.document_kind, "scan.png", PNG)
+            .await
+            .unwrap();
+    }
+}
+
+pub async fn submit(w: &World, who: &Actor, id: ApplicationId, form: ApplicationInput) {
+    upload_required(w, who, id).await;
+    applications::submit(
+        &w.app,
+        who,
+        id,
+        &SubmitInput {
+            form,
+            acknowledge: "yes".into(),
+            version: None,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+pub async fn status(w: &World, who: &Actor, id: ApplicationId) -> Status {
+    applications::view(&w.app, who, id).await.unwrap().status
+}
+
+/// Pays and approves whatever the order waits for, until it is at 待制证.
+pub async fn to_production(w: &World, who: &Actor, reviewer: &Actor, id: ApplicationId) {
+    for _ in 0..6 {
+        match status(w, who, id).await {
+            Status::AwaitingProduction => return,
+            Status::AwaitingPayment => {
+                let p = payments::pay(&w.app, who, id, None).await.unwrap();
+                let trade = p.code_url.rsplit('/').next().unwrap().to_owned();
+                payments::sandbox_confirm(&w.app, &trade).await.unwrap();
+            }
+            Status::AwaitingFirstReview | Status::AwaitingFinalReview => {
+                applications::review(
+                    &w.app,
+                    reviewer,
+                    id,
+                    ReviewDecision::Approve,
+                    &ReviewInput {
+                        paper_received: "yes".into(),
+                        overdue_months: "0".into(),
+                        overdue_fee: "0".into(),
+                        ..ReviewInput::default()
+                    },
+                )
+                .await
+                .unwrap();
+            }
+            other => panic!("unexpected status {other:?}"),
+        }
+    }
+    panic!("not at production");
+}
+
+pub fn with_csr(pem: String, token: &str) -> ProduceInput {
+    ProduceInput {
+        csr: pem,
+        token_serial: token.into(),
+        ..ProduceInput::default()
+    }
+}
+
+pub async fn produced(w: &World, org: &Actor, n: u32, dir: &Path) -> (ApplicationId, String) {
+    let reviewer = w.staff(100 + n, "reviewer").await;
+    let operator = w.staff(200 + n, "operator").await;
+    let id = applications::start(&w.app, org, &start("new", "org_master", "online"))
+        .await
+        .unwrap();
+    submit(w, org, id, filled("download", 1)).await;
+    to_production(w, org, &reviewer, id).await;
+    let made = applications::produce(
+        &w.app,
+        &operator,
+        id,
+        &with_csr(csr(dir, &format!("base{n}")), ""),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        status(w, org, id).await,
+        Status::Completed,
+        "downloaded: nothing to deliver"
+    );
+    (id, made.certificate.unwrap().serial)
 }

@@ -12,6 +12,7 @@ mod applications;
 mod certificates;
 mod finance;
 mod invoices;
+mod keys;
 mod notifications;
 mod organisations;
 
@@ -49,6 +50,18 @@ pub fn routes() -> Router<AppState> {
         .route("/sessions/current", delete(accounts::sign_out))
         .route("/me", get(accounts::me))
         .route("/me/password", put(accounts::change_password))
+        .route("/me/tokens", get(keys::tokens).post(keys::create_token))
+        .route("/me/tokens/{id}", delete(keys::revoke_token))
+        .route("/me/bindings", get(keys::bindings))
+        .route("/me/bindings/challenge", post(keys::start_binding))
+        .route("/me/bindings/{id}", delete(keys::unbind))
+        .route("/auth/certificate/challenges", post(keys::start_login))
+        .route("/auth/certificate/challenges/{code}", get(keys::challenge))
+        .route(
+            "/auth/certificate/challenges/{code}/signature",
+            post(keys::sign),
+        )
+        .route("/auth/certificate/session", post(keys::session))
         .route("/dashboard", get(accounts::dashboard))
         .route("/organisations", get(organisations::search))
         .route(
@@ -297,6 +310,16 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         accounts::me,
         accounts::change_password,
         accounts::dashboard,
+        keys::tokens,
+        keys::create_token,
+        keys::revoke_token,
+        keys::bindings,
+        keys::start_binding,
+        keys::unbind,
+        keys::start_login,
+        keys::challenge,
+        keys::sign,
+        keys::session,
         organisations::search,
         organisations::show,
         organisations::update,

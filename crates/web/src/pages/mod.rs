@@ -10,6 +10,7 @@ mod dashboard;
 mod finance;
 mod home;
 mod invoices;
+mod keys;
 mod notifications;
 mod orders;
 mod organisation;
@@ -48,6 +49,18 @@ pub fn routes() -> Router<AppState> {
         .route("/static/style.css", get(home::stylesheet))
         .route("/lang/{code}", get(home::switch_language))
         .route("/signin", get(signin::form).post(signin::submit))
+        .route(
+            "/signin/certificate",
+            get(keys::certificate_form).post(keys::certificate_submit),
+        )
+        .route(
+            "/account/tokens",
+            get(keys::tokens).post(keys::create_token),
+        )
+        .route("/account/tokens/{id}/revoke", post(keys::revoke_token))
+        .route("/account/certificates", get(keys::bindings))
+        .route("/account/certificates/bind", post(keys::start_binding))
+        .route("/account/certificates/{id}/unbind", post(keys::unbind))
         .route("/signout", post(signin::sign_out))
         .route(
             "/register",
@@ -225,6 +238,8 @@ const NOTICES: &[&str] = &[
     "notice.signed_out",
     "notice.saved",
     "notice.password_changed",
+    "notice.token_revoked",
+    "notice.unbound",
     "notice.member_removed",
     "notice.change_password",
     "notice.order_saved",
@@ -279,6 +294,7 @@ fn nav_for(actor: &Actor) -> Vec<NavItem> {
                 nav.push(item("/organisation", "nav.organisation"));
                 nav.push(item("/organisation/members", "nav.members"));
             }
+            nav.push(item("/account/certificates", "nav.bindings"));
         }
         Role::Admin => {
             nav.push(item("/queue", "nav.queue"));
@@ -307,6 +323,7 @@ fn nav_for(actor: &Actor) -> Vec<NavItem> {
             nav.push(item("/admin/certificates", "nav.certificate_search"));
         }
     }
+    nav.push(item("/account/tokens", "nav.tokens"));
     nav.push(item("/account/password", "nav.password"));
     nav
 }
