@@ -151,7 +151,11 @@ impl PublicKey {
     /// token's `CKA_MODULUS` / `CKA_PUBLIC_EXPONENT` hold them), checked.
     pub fn from_rsa_components(modulus: &[u8], exponent: &[u8]) -> Result<PublicKey, CsrError> {
         let int = |v: &[u8]| {
-            let skip = v.iter().take_while(|b| **b == 0).count().min(v.len().saturating_sub(1));
+            let skip = v
+                .iter()
+                .take_while(|b| **b == 0)
+                .count()
+                .min(v.len().saturating_sub(1));
             let v = &v[skip..];
             if v.first().is_some_and(|b| b & 0x80 != 0) {
                 asn1::tlv(INTEGER, &[&[0], v])

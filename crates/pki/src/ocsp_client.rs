@@ -113,7 +113,7 @@ impl OcspQuery {
             ids,
             issuer_subject: issuer.subject_der().to_vec(),
             issuer_key,
-            nonce: nonce.map(|n| asn1::octet_string(n)),
+            nonce: nonce.map(asn1::octet_string),
         })
     }
 
@@ -151,10 +151,10 @@ impl OcspQuery {
         let delegated = self.check_signature(data.raw, sig_alg.raw, signature, certs, now)?;
 
         let mut d = data.reader();
-        if let Some(v) = d.read_optional(ctx(0))? {
-            if asn1::read_single(v.value, INTEGER, "bad version")?.value != [0] {
-                return Err(OcspClientError::Malformed("unknown version"));
-            }
+        if let Some(v) = d.read_optional(ctx(0))?
+            && asn1::read_single(v.value, INTEGER, "bad version")?.value != [0]
+        {
+            return Err(OcspClientError::Malformed("unknown version"));
         }
         let _responder_id = d.read()?;
         let produced_at = generalized_time(d.read_tag(asn1::GENERALIZED_TIME, "no producedAt")?)?;
@@ -162,12 +162,11 @@ impl OcspQuery {
         let extensions = d.read_optional(ctx(1))?;
         d.finish("trailing data in ResponseData")?;
 
-        if let (Some(sent), Some(exts)) = (&self.nonce, extensions) {
-            if let Some(echoed) = find_extension(exts.value, oid::OCSP_NONCE)? {
-                if echoed != sent.as_slice() {
-                    return Err(OcspClientError::NonceMismatch);
-                }
-            }
+        if let (Some(sent), Some(exts)) = (&self.nonce, extensions)
+            && let Some(echoed) = find_extension(exts.value, oid::OCSP_NONCE)?
+            && echoed != sent.as_slice()
+        {
+            return Err(OcspClientError::NonceMismatch);
         }
 
         let mut rr = responses.reader();
@@ -398,7 +397,13 @@ mod tests {
 
     #[test]
     fn times_parse() {
-        let t = |tag, s: &[u8]| any_time(asn1::Tlv { tag, value: s, raw: s });
+        let t = |tag, s: &[u8]| {
+            any_time(asn1::Tlv {
+                tag,
+                value: s,
+                raw: s,
+            })
+        };
         assert_eq!(
             t(asn1::GENERALIZED_TIME, b"20500101000000Z").unwrap(),
             Timestamp::from_second(2_524_608_000).unwrap()

@@ -96,10 +96,10 @@ impl Parsed {
             match ext.parsed_extension() {
                 ParsedExtension::AuthorityInfoAccess(aia) => {
                     for d in &aia.accessdescs {
-                        if d.access_method.to_id_string() == "1.3.6.1.5.5.7.48.1" {
-                            if let GeneralName::URI(u) = d.access_location {
-                                ocsp_url.get_or_insert_with(|| u.to_string());
-                            }
+                        if d.access_method.to_id_string() == "1.3.6.1.5.5.7.48.1"
+                            && let GeneralName::URI(u) = d.access_location
+                        {
+                            ocsp_url.get_or_insert_with(|| u.to_string());
                         }
                     }
                 }
@@ -164,7 +164,11 @@ pub(crate) fn stored(session: &Session, id: Option<&[u8]>) -> Result<Vec<Stored>
         let (mut label, mut id, mut der) = (String::new(), Vec::new(), Vec::new());
         for a in session.get_attributes(
             handle,
-            &[AttributeType::Label, AttributeType::Id, AttributeType::Value],
+            &[
+                AttributeType::Label,
+                AttributeType::Id,
+                AttributeType::Value,
+            ],
         )? {
             match a {
                 Attribute::Label(l) => label = String::from_utf8_lossy(&l).into_owned(),

@@ -7,7 +7,9 @@ use cryptoki::error::{Error as CkError, RvError};
 /// A failure of the token tool. `Display` is the message shown to the person at the key.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
-    #[error("找不到 PKCS#11 模块文件 {0}：请检查 --module 的路径（或环境变量 CERTDESK_PKCS11_MODULE），并确认已安装 USB Key 驱动")]
+    #[error(
+        "找不到 PKCS#11 模块文件 {0}：请检查 --module 的路径（或环境变量 CERTDESK_PKCS11_MODULE），并确认已安装 USB Key 驱动"
+    )]
     ModuleMissing(PathBuf),
     #[error("{0} 不是可用的 PKCS#11 模块（{1}）：请换成 USB Key 驱动自带的 PKCS#11 库文件")]
     NotPkcs11(PathBuf, String),
@@ -31,7 +33,9 @@ pub enum TokenError {
     },
     #[error("USB Key 中已有名为“{0}”的密钥：请换一个名称")]
     KeyExists(String),
-    #[error("这张证书不属于该密钥（证书中的公钥与 USB Key 中的密钥不一致）：请确认选择了正确的证书和密钥")]
+    #[error(
+        "这张证书不属于该密钥（证书中的公钥与 USB Key 中的密钥不一致）：请确认选择了正确的证书和密钥"
+    )]
     CertificateMismatch,
     #[error("USB Key 中该密钥还没有证书：请先安装证书")]
     NoCertificate,

@@ -107,7 +107,10 @@ pub(crate) fn public_key(
                 .as_deref()
                 .and_then(unwrap_ec_point)
                 .ok_or(TokenError::Unsupported("这种椭圆曲线公钥格式"))?;
-            Ok((KeyAlg::P256, PublicKey::from_p256_point(point).map_err(bad)?))
+            Ok((
+                KeyAlg::P256,
+                PublicKey::from_p256_point(point).map_err(bad)?,
+            ))
         }
         Some(KeyType::RSA) => {
             let (Some(n), Some(e)) = (modulus, exponent) else {

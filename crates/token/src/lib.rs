@@ -24,7 +24,10 @@ pub use token::{ReadOut, SEAL_APPLICATION, Token};
 
 /// A PKCS#10 request (DER) for a key, signed by it; the subject is for display (the CA
 /// takes the subject from the reviewed application, never from the request).
-pub fn csr(signer: &dyn pki::Signer, subject: &pki::DistinguishedName) -> Result<Vec<u8>, TokenError> {
+pub fn csr(
+    signer: &dyn pki::Signer,
+    subject: &pki::DistinguishedName,
+) -> Result<Vec<u8>, TokenError> {
     pki::build_csr(signer, subject).map_err(|e| match e {
         pki::CertError::Name(n) => TokenError::BadSubject(n.to_string()),
         pki::CertError::Sign(s) => TokenError::Sign(s.0),

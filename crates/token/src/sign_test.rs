@@ -28,7 +28,9 @@ pub enum OcspOutcome {
     },
     Unknown,
     /// The responder could not be reached, or its answer is not to be trusted.
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
 }
 
 impl OcspOutcome {
@@ -40,9 +42,9 @@ impl OcspOutcome {
             OcspOutcome::NoIssuer => "USB Key 中没有签发者证书，无法查询".into(),
             OcspOutcome::Good => "有效（good）".into(),
             OcspOutcome::Revoked { at, reason } => {
-                let at = at.to_zoned(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(
-                    jiff::tz::TimeZone::UTC,
-                ));
+                let at = at.to_zoned(
+                    jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC),
+                );
                 format!(
                     "已吊销（revoked），吊销时间 {}，原因：{}",
                     at.strftime("%Y-%m-%d %H:%M:%S"),

@@ -3,17 +3,15 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use cryptoki::mechanism::MechanismType;
-use cryptoki::object::{
-    Attribute, AttributeType, CertificateType, ObjectClass, ObjectHandle,
-};
+use cryptoki::object::{Attribute, AttributeType, CertificateType, ObjectClass, ObjectHandle};
 use cryptoki::session::Session;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use crate::TokenError;
 use crate::certificate::{self, CertificateInfo, Parsed};
 use crate::key::{self, KeyAlg, KeyInfo, TokenKey};
 use crate::module::{Module, TokenInfo};
-use crate::TokenError;
 
 /// CKA_APPLICATION of the e-seal image objects.
 pub const SEAL_APPLICATION: &str = "certdesk 电子签章";
@@ -190,7 +188,10 @@ impl Token {
     /// Every CA certificate on the token (DER), for building a chain.
     pub(crate) fn authority_certificates(&self) -> Result<Vec<Vec<u8>>, TokenError> {
         let session = self.session()?;
-        let keys: Vec<Vec<u8>> = key::list(&session)?.into_iter().map(|(_, k)| k.id).collect();
+        let keys: Vec<Vec<u8>> = key::list(&session)?
+            .into_iter()
+            .map(|(_, k)| k.id)
+            .collect();
         Ok(certificate::stored(&session, None)?
             .into_iter()
             .filter(|c| c.parsed.is_ca || !keys.contains(&c.id))
@@ -202,7 +203,10 @@ impl Token {
     /// key, serial, subject fields, issuer, validity and key id.
     pub fn read(&self) -> Result<ReadOut, TokenError> {
         let session = self.session()?;
-        let keys: Vec<Vec<u8>> = key::list(&session)?.into_iter().map(|(_, k)| k.id).collect();
+        let keys: Vec<Vec<u8>> = key::list(&session)?
+            .into_iter()
+            .map(|(_, k)| k.id)
+            .collect();
         let mut certs: Vec<_> = certificate::stored(&session, None)?
             .into_iter()
             .filter(|c| keys.contains(&c.id) && !c.parsed.is_ca)
@@ -225,7 +229,10 @@ impl Token {
         if image.is_empty() {
             return Err(TokenError::BadSeal("图片是空的"));
         }
-        if !matches!(mime, "image/png" | "image/jpeg" | "image/svg+xml" | "image/gif") {
+        if !matches!(
+            mime,
+            "image/png" | "image/jpeg" | "image/svg+xml" | "image/gif"
+        ) {
             return Err(TokenError::BadSeal("只接受 PNG、JPEG、GIF 或 SVG 图片"));
         }
         let session = self.session()?;
@@ -326,7 +333,10 @@ fn same_key(a: &[u8], b: &[u8]) -> bool {
     if a == b {
         return true;
     }
-    match (SubjectPublicKeyInfo::from_der(a), SubjectPublicKeyInfo::from_der(b)) {
+    match (
+        SubjectPublicKeyInfo::from_der(a),
+        SubjectPublicKeyInfo::from_der(b),
+    ) {
         (Ok((_, a)), Ok((_, b))) => {
             a.algorithm.algorithm == b.algorithm.algorithm
                 && a.subject_public_key.data == b.subject_public_key.data
