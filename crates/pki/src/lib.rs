@@ -30,7 +30,9 @@ mod signer;
 mod soft_key;
 
 pub use ca::{Authority, Hierarchy, HierarchySetup, create_hierarchy};
-pub use cert::{CaCertificate, ExtKeyUsage, KeyUsage, certificate_pem};
+pub use cert::{
+    CaCertificate, ExtKeyUsage, KeyUsage, certificate_pem, certificates_from_pem, csr_pem,
+};
 pub use crl::{CrlInfo, RevocationReason, Revoked};
 pub use csr::{Csr, CsrError, KeyKind, PublicKey, build_csr};
 pub use issue::{

@@ -13,6 +13,8 @@ mod error;
 mod key;
 mod module;
 mod sign_test;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod token;
 
 pub use certificate::{CertificateInfo, KeyRef, Subject};
