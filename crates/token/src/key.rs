@@ -262,11 +262,13 @@ pub(crate) fn list(session: &Session) -> Result<Vec<(ObjectHandle, KeyInfo)>, To
             Attribute::Class(ObjectClass::PUBLIC_KEY),
             Attribute::Id(id.clone()),
         ])?;
-        // A private key without its public key cannot be certified or checked: skipped.
-        let Some(&public) = public.first() else {
-            continue;
+        // Some tools keep only the private key and its certificate: the certificate then
+        // gives the public key. A key with neither cannot be certified or checked: skipped.
+        let found = match public.first() {
+            Some(&public) => public_key(session, public).ok(),
+            None => from_certificate(session, &id)?,
         };
-        let Ok((algorithm, key)) = public_key(session, public) else {
+        let Some((algorithm, key)) = found else {
             continue;
         };
         let has_certificate = !session
@@ -287,4 +289,48 @@ pub(crate) fn list(session: &Session) -> Result<Vec<(ObjectHandle, KeyInfo)>, To
         ));
     }
     Ok(out)
+}
+
+/// The public key of the newest certificate with this CKA_ID, if it is one we sign with.
+fn from_certificate(
+    session: &Session,
+    id: &[u8],
+) -> Result<Option<(KeyAlg, PublicKey)>, TokenError> {
+    let mut certs = crate::certificate::stored(session, Some(id))?;
+    certs.sort_by_key(|c| c.parsed.not_before);
+    let Some(cert) = certs.pop() else {
+        return Ok(None);
+    };
+    let Ok(key) = PublicKey::from_spki_der(&cert.parsed.spki_der) else {
+        return Ok(None);
+    };
+    Ok(match key.kind() {
+        pki::KeyKind::EcP256 => Some((KeyAlg::P256, key)),
+        pki::KeyKind::Rsa { bits: 2048 } => Some((KeyAlg::Rsa2048, key)),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ec_points_unwrap_with_or_without_their_octet_string() {
+        let mut raw = vec![0x04; 65];
+        raw[1] = 7;
+        assert_eq!(unwrap_ec_point(&raw), Some(&raw[..]));
+        let mut wrapped = vec![0x04, 0x41];
+        wrapped.extend_from_slice(&raw);
+        assert_eq!(unwrap_ec_point(&wrapped), Some(&raw[..]));
+        assert_eq!(unwrap_ec_point(&[0x04, 0x01, 0x04]), None);
+        assert_eq!(unwrap_ec_point(&raw[..64]), None);
+    }
+
+    #[test]
+    fn algorithms_parse() {
+        assert_eq!(KeyAlg::parse("p256"), Some(KeyAlg::P256));
+        assert_eq!(KeyAlg::parse("rsa2048"), Some(KeyAlg::Rsa2048));
+        assert_eq!(KeyAlg::parse("sm2"), None);
+    }
 }

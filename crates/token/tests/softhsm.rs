@@ -179,6 +179,25 @@ fn renewal_on_the_same_key_replaces_the_certificate_and_a_foreign_one_is_refused
     assert!(matches!(err, TokenError::CertificateMismatch), "{err:?}");
     assert!(err.to_string().contains("不属于该密钥"), "{err}");
     assert_eq!(t.certificate(&k.id).unwrap(), Some(second));
+
+    // Some tools keep no public key object beside a certified key: the certificate stands in.
+    {
+        use cryptoki::context::Pkcs11;
+        let ctx = Pkcs11::new(MODULE).unwrap();
+        let slot = ctx.get_slots_with_initialized_token().unwrap()[0];
+        let session = ctx.open_rw_session(slot).unwrap();
+        let public = session
+            .find_objects(&[
+                Attribute::Class(ObjectClass::PUBLIC_KEY),
+                Attribute::Id(k.id.clone()),
+            ])
+            .unwrap();
+        session.destroy_object(public[0]).unwrap();
+    }
+    let keys = t.keys().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0].spki_der, k.spki_der);
+    assert!(sign_test(&t, &k.id, b"m", None).unwrap().passed());
 }
 
 #[test]
