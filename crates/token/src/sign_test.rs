@@ -128,7 +128,7 @@ pub fn sign_test(
                     .is_ok_and(|k| k.verify_certificate(&cert_der).is_ok())
         })
     });
-    let now = token.now();
+    let now = Timestamp::now();
     let time_ok = cert.not_before <= now && now <= cert.not_after;
 
     let ocsp = match (fetch, &issuer, &cert.ocsp_url) {

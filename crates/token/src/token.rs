@@ -5,7 +5,6 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use cryptoki::mechanism::MechanismType;
 use cryptoki::object::{Attribute, AttributeType, CertificateType, ObjectClass, ObjectHandle};
 use cryptoki::session::Session;
-use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::TokenError;
@@ -265,11 +264,6 @@ impl Token {
                 _ => None,
             });
         Ok(value.map(|v| (v, mime)))
-    }
-
-    /// The current time, for checks; a seam for tests if ever needed.
-    pub(crate) fn now(&self) -> Timestamp {
-        Timestamp::now()
     }
 }
 
