@@ -21,7 +21,7 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v chromedriver >/dev/null 2>&1 || need+=(chromium-driver)
 [ -d /usr/share/fonts/opentype/noto ] && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need+=(fonts-noto-cjk fontconfig)
-# SoftHSM2, the PKCS#11 token the pki crate's tests keep CA keys in.
+# SoftHSM2, the PKCS#11 token the pki tests keep CA keys in and the token crate and `certdesk token` tests use as a USB key.
 [ -f /usr/lib/softhsm/libsofthsm2.so ] && command -v softhsm2-util >/dev/null 2>&1 || need+=(softhsm2)
 if [ ${#need[@]} -gt 0 ]; then apt_install "${need[@]}"; fi
 

@@ -1,9 +1,11 @@
-//! The `certdesk` binary: `serve`, `migrate`, `ca init`, `admin create-user`, `demo seed`.
+//! The `certdesk` binary: `serve`, `migrate`, `ca init`, `admin create-user`, `demo seed`,
+//! and `token` (the USB-key tool, `src/token/`).
 //!
 //! Settings come from, in rising precedence: defaults, `certdesk.toml` (or the file
 //! named by `--config`), `CERTDESK_*` environment variables, command-line flags.
 
 mod settings;
+mod token;
 
 use std::io::Read as _;
 use std::path::Path;
@@ -44,6 +46,8 @@ enum Command {
         #[command(subcommand)]
         command: DemoCommand,
     },
+    /// The USB-key tool: keys, requests, certificates and 测试盖章 on a PKCS#11 token.
+    Token(token::TokenArgs),
 }
 
 #[derive(Subcommand)]
@@ -87,6 +91,17 @@ enum DemoCommand {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    // The USB-key tool runs on the holder's machine: no settings, database or server.
+    let command = match cli.command {
+        Some(Command::Token(args)) => {
+            if let Err(e) = token::run(args) {
+                eprintln!("错误：{e}");
+                std::process::exit(1);
+            }
+            return Ok(());
+        }
+        other => other.unwrap_or(Command::Serve),
+    };
     let settings = Settings::load(&cli.flags)?;
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -98,7 +113,7 @@ fn main() -> Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings))
+    runtime.block_on(run(command, settings))
 }
 
 async fn open_app(settings: &Settings, store: store::Store) -> Result<app::App> {
@@ -273,6 +288,8 @@ async fn run(command: Command, settings: Settings) -> Result<()> {
             }
             seed_and_print(&app, &settings.data_dir).await
         }
+        // Handled in `main` before settings are read.
+        Command::Token(_) => bail!("`certdesk token` runs without the server settings"),
     }
 }
 

@@ -309,6 +309,23 @@ pub fn certificate_pem(der: &[u8]) -> String {
     pem::encode("CERTIFICATE", der)
 }
 
+/// PEM-armours a PKCS#10 request.
+pub fn csr_pem(der: &[u8]) -> String {
+    pem::encode("CERTIFICATE REQUEST", der)
+}
+
+/// Every `CERTIFICATE` block of a PEM text, DER, in order; a DER input is one certificate.
+pub fn certificates_from_pem(input: &[u8]) -> Result<Vec<Vec<u8>>, &'static str> {
+    if !pem::looks_like_pem(input) {
+        return Ok(vec![input.to_vec()]);
+    }
+    let certs = pem::decode_all(input, &["CERTIFICATE"])?;
+    if certs.is_empty() {
+        return Err("no CERTIFICATE block");
+    }
+    Ok(certs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

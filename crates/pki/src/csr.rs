@@ -140,28 +140,55 @@ impl PublicKey {
         out
     }
 
-    /// Verifies a signature over `message` made with SHA-256 as the key's kind signs:
-    /// ECDSA (DER `ECDSA-Sig-Value`), RSA PKCS#1 v1.5, or SM2 with SM3. What a USB-key signs
-    /// for 证书登录 and 测试盖章.
-    pub fn verify_sha256(&self, message: &[u8], signature: &[u8]) -> Result<(), CsrError> {
-        match self.kind {
-            KeyKind::Rsa { .. } => self.verify(oid::SHA256_WITH_RSA, None, message, signature),
-            KeyKind::EcP256 | KeyKind::EcP384 => {
-                self.verify(oid::ECDSA_SHA256, None, message, signature)
-            }
-            KeyKind::Sm2 => self.verify(oid::SM2_SM3, None, message, signature),
-        }
+    /// A P-256 key from its uncompressed point (`04‖x‖y`, as a PKCS#11 token's `CKA_EC_POINT`
+    /// holds it once unwrapped), checked.
+    pub fn from_p256_point(point: &[u8]) -> Result<PublicKey, CsrError> {
+        let alg = asn1::seq(&[oid::EC_PUBLIC_KEY, oid::P256]);
+        PublicKey::from_spki_der(&asn1::seq(&[&alg, &asn1::bit_string(point)]))
     }
 
-    /// Verifies that this key signed a signed structure (a certificate, a CRL):
-    /// `SEQUENCE { tbs, AlgorithmIdentifier, BIT STRING }`, DER.
-    pub fn verify_signed(&self, signed_der: &[u8]) -> Result<(), CsrError> {
-        let outer = asn1::read_single(signed_der, SEQUENCE, "not a DER SEQUENCE")?;
-        let mut r = outer.reader();
-        let tbs = r.read_tag(SEQUENCE, "no signed content")?;
-        let alg = r.read_tag(SEQUENCE, "no signature algorithm")?;
-        let signature = asn1::bit_string_bytes(&r.read()?)?;
-        r.finish("trailing data after the signature")?;
+    /// An RSA key from its modulus and public exponent (unsigned big-endian, as a PKCS#11
+    /// token's `CKA_MODULUS` / `CKA_PUBLIC_EXPONENT` hold them), checked.
+    pub fn from_rsa_components(modulus: &[u8], exponent: &[u8]) -> Result<PublicKey, CsrError> {
+        let int = |v: &[u8]| {
+            let skip = v
+                .iter()
+                .take_while(|b| **b == 0)
+                .count()
+                .min(v.len().saturating_sub(1));
+            let v = &v[skip..];
+            if v.first().is_some_and(|b| b & 0x80 != 0) {
+                asn1::tlv(INTEGER, &[&[0], v])
+            } else {
+                asn1::tlv(INTEGER, &[v])
+            }
+        };
+        let key = asn1::seq(&[&int(modulus), &int(exponent)]);
+        let alg = asn1::seq(&[oid::RSA_ENCRYPTION, &[asn1::NULL, 0]]);
+        PublicKey::from_spki_der(&asn1::seq(&[&alg, &asn1::bit_string(&key)]))
+    }
+
+    /// Verifies a signature over `message` made the way this key's [`Signer`](crate::Signer)
+    /// signs: ECDSA with SHA-256 (DER), RSA PKCS#1 v1.5 with SHA-256, SM2 with SM3.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), CsrError> {
+        let alg = match self.kind {
+            KeyKind::Rsa { .. } => oid::SHA256_WITH_RSA,
+            KeyKind::EcP256 | KeyKind::EcP384 => oid::ECDSA_SHA256,
+            KeyKind::Sm2 => oid::SM2_SM3,
+        };
+        self.verify_with(alg, None, message, signature)
+    }
+
+    /// Verifies a signature under the DER `AlgorithmIdentifier` that accompanies it (a
+    /// certificate's `signatureAlgorithm`, an OCSP response's), e.g. a certificate's
+    /// signature by its issuer's key.
+    pub fn verify_signed(
+        &self,
+        algorithm_identifier: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), CsrError> {
+        let alg = asn1::read_single(algorithm_identifier, SEQUENCE, "bad AlgorithmIdentifier")?;
         let mut ar = alg.reader();
         let alg_oid = ar.read_tag(asn1::OID, "bad signature algorithm")?.raw;
         let alg_params = if ar.is_empty() {
@@ -170,11 +197,23 @@ impl PublicKey {
             Some(ar.read()?.raw)
         };
         ar.finish("trailing data in signature algorithm")?;
-        self.verify(alg_oid, alg_params, tbs.raw, signature)
+        self.verify_with(alg_oid, alg_params, message, signature)
+    }
+
+    /// Verifies that this key signed a certificate (or a CRL: the same outer shape),
+    /// i.e. that it is the key of the certificate's issuer.
+    pub fn verify_certificate(&self, cert_der: &[u8]) -> Result<(), CsrError> {
+        let cert = asn1::read_single(cert_der, SEQUENCE, "not a certificate")?;
+        let mut r = cert.reader();
+        let tbs = r.read_tag(SEQUENCE, "no TBSCertificate")?;
+        let alg = r.read_tag(SEQUENCE, "no signature algorithm")?;
+        let signature = asn1::bit_string_bytes(&r.read()?)?;
+        r.finish("trailing data after the signature")?;
+        self.verify_signed(alg.raw, tbs.raw, signature)
     }
 
     /// Verifies `signature` over `message` under a signature algorithm identifier.
-    fn verify(
+    fn verify_with(
         &self,
         alg_oid: &[u8],
         alg_params: Option<&[u8]>,
@@ -335,7 +374,7 @@ impl Csr {
         ar.finish("trailing data in signature algorithm")?;
 
         let public_key = PublicKey::from_spki_der(spki)?;
-        public_key.verify(alg_oid, alg_params, info.raw, signature)?;
+        public_key.verify_with(alg_oid, alg_params, info.raw, signature)?;
         Ok(Csr {
             public_key,
             subject,
@@ -350,6 +389,27 @@ impl Csr {
     pub fn requested_subject_der(&self) -> &[u8] {
         &self.subject
     }
+}
+
+/// A PKCS#10 request for `signer`'s key, signed by it (proof of possession): the subject
+/// given, no attributes. The CA takes only the key from it; the subject is for display.
+pub fn build_csr(
+    signer: &dyn crate::Signer,
+    subject: &crate::DistinguishedName,
+) -> Result<Vec<u8>, crate::CertError> {
+    let subject = subject.to_der()?;
+    let info = asn1::seq(&[
+        &[INTEGER, 1, 0],
+        &subject,
+        signer.public_key_der(),
+        &[ctx(0), 0],
+    ]);
+    let signature = signer.sign(&info)?;
+    Ok(asn1::seq(&[
+        &info,
+        signer.algorithm().algorithm_identifier(),
+        &asn1::bit_string(&signature),
+    ]))
 }
 
 #[cfg(test)]

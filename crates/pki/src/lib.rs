@@ -19,6 +19,7 @@ mod csr;
 mod issue;
 mod name;
 pub mod ocsp;
+pub mod ocsp_client;
 mod oid;
 mod p12;
 mod pem;
@@ -29,9 +30,11 @@ mod signer;
 mod soft_key;
 
 pub use ca::{Authority, Hierarchy, HierarchySetup, create_hierarchy};
-pub use cert::{CaCertificate, ExtKeyUsage, KeyUsage, certificate_pem};
+pub use cert::{
+    CaCertificate, ExtKeyUsage, KeyUsage, certificate_pem, certificates_from_pem, csr_pem,
+};
 pub use crl::{CrlInfo, RevocationReason, Revoked};
-pub use csr::{Csr, CsrError, KeyKind, PublicKey};
+pub use csr::{Csr, CsrError, KeyKind, PublicKey, build_csr};
 pub use issue::{
     EndEntity, IssuedCertificate, Organisation, PreparedCertificate, SubjectData, Urls,
 };
@@ -40,7 +43,7 @@ pub use p12::{P12Error, pkcs12};
 pub use pkcs11::{Pkcs11Config, Pkcs11Error, Pkcs11Key};
 pub use profile::{POLICY_ARC, Profile, Source, SubjectField};
 pub use serial::{Serial, SerialError};
-pub use signer::{KeyAlgorithm, SignError, SignatureAlgorithm, Signer};
+pub use signer::{KeyAlgorithm, SignError, SignatureAlgorithm, Signer, ecdsa_raw_to_der};
 pub use soft_key::{KeyError, PBKDF2_ITERATIONS, SoftKey};
 
 /// The GM/T 0009 default SM2 signer id, used for every SM2 signature this CA makes.

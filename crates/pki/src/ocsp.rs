@@ -100,7 +100,7 @@ impl CertId {
         self.serial
     }
 
-    fn to_der(self) -> Vec<u8> {
+    pub(crate) fn to_der(self) -> Vec<u8> {
         let n = self.hash.len();
         asn1::seq(&[
             self.hash.identifier(),
@@ -257,7 +257,7 @@ impl OcspRequest {
     }
 }
 
-fn parse_cert_id(content: &[u8]) -> Result<CertId, OcspError> {
+pub(crate) fn parse_cert_id(content: &[u8]) -> Result<CertId, OcspError> {
     let m = |e: asn1::Malformed| OcspError::Malformed(e.0);
     let mut r = asn1::Reader::new(content);
     let alg = r.read_tag(SEQUENCE, "bad hashAlgorithm").map_err(m)?;

@@ -95,7 +95,7 @@ pub trait Signer: Send + Sync {
 }
 
 /// Turns a raw `r‖s` signature (PKCS#11 `CKM_ECDSA`, SM2 libraries) into DER `ECDSA-Sig-Value`.
-pub(crate) fn ecdsa_raw_to_der(raw: &[u8]) -> Result<Vec<u8>, SignError> {
+pub fn ecdsa_raw_to_der(raw: &[u8]) -> Result<Vec<u8>, SignError> {
     if raw.is_empty() || !raw.len().is_multiple_of(2) {
         return Err(SignError(format!(
             "raw ECDSA signature of odd length {}",

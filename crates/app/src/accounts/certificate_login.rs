@@ -256,7 +256,7 @@ async fn checked_certificate(
     let (_, issuer_cert) = X509Certificate::from_der(&issuer)
         .map_err(|e| Error::Internal(format!("issuing CA certificate: {e}")))?;
     let chained = pki::PublicKey::from_spki_der(issuer_cert.tbs_certificate.subject_pki.raw)
-        .and_then(|k| k.verify_signed(der))
+        .and_then(|k| k.verify_certificate(der))
         .is_ok();
     let issuer_valid = issuer_cert.validity().is_valid_at(
         x509_parser::time::ASN1Time::from_timestamp(now.as_second())
@@ -296,7 +296,7 @@ pub async fn sign_challenge(
         &challenge.code,
         &challenge.nonce,
     );
-    if key.verify_sha256(message.as_bytes(), &signature).is_err() {
+    if key.verify(message.as_bytes(), &signature).is_err() {
         tracing::info!(challenge = %challenge.id, serial = %cert.issued.serial, "challenge signature refused");
         return Err(Error::field("signature", "certlogin.signature_bad"));
     }
