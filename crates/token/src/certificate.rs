@@ -197,3 +197,8 @@ pub(crate) fn list(session: &Session) -> Result<Vec<CertificateInfo>, TokenError
         .map(|s| s.parsed.info(s.label, hex::encode(&s.id)))
         .collect())
 }
+
+/// A certificate's serial number, upper-case hex as OpenSSL prints it.
+pub fn certificate_serial(der: &[u8]) -> Result<String, TokenError> {
+    Ok(Parsed::parse(der)?.serial_hex)
+}

@@ -17,7 +17,7 @@ mod sign_test;
 pub mod testing;
 mod token;
 
-pub use certificate::{CertificateInfo, KeyRef, Subject};
+pub use certificate::{CertificateInfo, KeyRef, Subject, certificate_serial};
 pub use error::TokenError;
 pub use key::{KeyAlg, KeyInfo, TokenKey};
 pub use module::{Module, TokenInfo};

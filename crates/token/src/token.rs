@@ -104,6 +104,16 @@ impl Token {
             .collect())
     }
 
+    /// The key on this token that a certificate was issued for (their public keys match),
+    /// if there is one: how `enroll` finds where a certificate belongs when it resumes.
+    pub fn key_for_certificate(&self, cert_der: &[u8]) -> Result<Option<KeyInfo>, TokenError> {
+        let parsed = crate::certificate::Parsed::parse(cert_der)?;
+        Ok(self
+            .keys()?
+            .into_iter()
+            .find(|k| k.spki_der == parsed.spki_der))
+    }
+
     /// A key by its CKA_ID (hex) or its label.
     pub fn key(&self, id_or_label: &str) -> Result<TokenKey, TokenError> {
         let keys = key::list(&*self.session()?)?;

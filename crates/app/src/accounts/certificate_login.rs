@@ -207,25 +207,6 @@ async fn live_challenge(app: &App, code: &str) -> Result<Challenge, Error> {
     Ok(c)
 }
 
-fn decode_certificate(raw: &str) -> Result<Vec<u8>, Error> {
-    let raw = raw.trim();
-    let bad = || Error::field("certificate", "certlogin.certificate_malformed");
-    if raw.starts_with("-----BEGIN") {
-        let body: String = raw
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .collect::<Vec<_>>()
-            .concat();
-        base64::engine::general_purpose::STANDARD
-            .decode(body.trim())
-            .map_err(|_| bad())
-    } else {
-        base64::engine::general_purpose::STANDARD
-            .decode(raw)
-            .map_err(|_| bad())
-    }
-}
-
 /// The certificate presented, checked: issued by this CA (its record matches and the
 /// issuing CA's signature verifies), in its validity at `now`, not revoked. With its
 /// public key.
@@ -284,7 +265,8 @@ pub async fn sign_challenge(
     input: &SignatureInput,
 ) -> Result<Signed, Error> {
     let challenge = live_challenge(app, code).await?;
-    let der = decode_certificate(&input.certificate)?;
+    let der = crate::certificates::presented_der(&input.certificate)
+        .ok_or_else(|| Error::field("certificate", "certlogin.certificate_malformed"))?;
     let signature = base64::engine::general_purpose::STANDARD
         .decode(input.signature.trim())
         .map_err(|_| Error::field("signature", "certlogin.signature_malformed"))?;

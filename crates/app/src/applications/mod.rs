@@ -11,6 +11,7 @@ mod form;
 mod lifecycle;
 pub(crate) mod list;
 mod produce;
+mod readout;
 mod review;
 mod transition;
 mod view;
@@ -24,6 +25,7 @@ pub use form::{ApplicationInput, chooses_delivery};
 pub use lifecycle::{StartInput, SubmitInput, save, start, submit, withdraw};
 pub use list::{ListQuery, ListView, SummaryView, export_csv, list, queue};
 pub use produce::{ProduceInput, Produced, produce};
+pub use readout::{KeyReadout, KeyReadoutInput, read_key};
 pub use review::{ReviewDecision, ReviewInput, review};
 pub use view::{
     ApplicationView, DocumentView, EventView, RequirementView, ServicePointView, StepView,

@@ -286,3 +286,19 @@ pub(crate) fn normalise_serial(typed: &str) -> Option<String> {
         .collect();
     pki::Serial::from_hex(&hex).ok().map(|s| s.to_hex())
 }
+
+/// A certificate a client presents (the USB-key tool): PEM, or base64 DER. `None` when it
+/// is neither.
+pub(crate) fn presented_der(raw: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let raw = raw.trim();
+    let body: String = if raw.starts_with("-----BEGIN") {
+        raw.lines().filter(|l| !l.starts_with("-----")).collect()
+    } else {
+        raw.split_whitespace().collect()
+    };
+    base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .ok()
+        .filter(|d| !d.is_empty())
+}

@@ -1,6 +1,7 @@
 //! A certificate's details page and its downloads (PEM, DER, the chain).
 
 use bytes::Bytes;
+use domain::application::CertType;
 use domain::ids::{ApplicationId, PlatformId};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -49,6 +50,8 @@ pub struct CertificateView {
     pub can_manage: bool,
     /// What 新增平台 offers (empty unless `can_manage`).
     pub available_platforms: Vec<PlatformChoice>,
+    /// An e-seal certificate with its seal image (印章图片) bound: downloadable as `seal`.
+    pub seal_image: bool,
 }
 
 /// A recorded certificate the actor may see (NotFound otherwise, so another
@@ -101,6 +104,10 @@ pub async fn view(app: &App, actor: &Actor, serial: &str) -> Result<CertificateV
     let mut conn = app.store.conn().await?;
     let c = visible(&mut conn, actor, serial).await?;
     let der = c.issued.der.clone();
+    let seal_image = c.issued.cert_type == CertType::Seal
+        && store::documents::seal_image_of(&mut conn, c.issued.id)
+            .await?
+            .is_some();
     let row = listed(c);
     let owner = super::owner_of(&row);
     let can_manage = authorize(actor, Action::ManageCertificate(owner)).is_ok();
@@ -148,6 +155,7 @@ pub async fn view(app: &App, actor: &Actor, serial: &str) -> Result<CertificateV
         revocation_reason,
         can_manage,
         available_platforms,
+        seal_image,
     })
 }
 
@@ -160,6 +168,9 @@ pub enum DownloadFormat {
     Der,
     /// `<serial>-chain.pem`: the certificate, then the issuing CA, then the root.
     Chain,
+    /// The seal image (印章图片) bound to an e-seal certificate: the one uploaded with the
+    /// order that produced it, or with the order it renewed (年检, 延期).
+    Seal,
 }
 
 impl DownloadFormat {
@@ -168,6 +179,7 @@ impl DownloadFormat {
             "pem" => Some(DownloadFormat::Pem),
             "cer" | "der" => Some(DownloadFormat::Der),
             "chain" => Some(DownloadFormat::Chain),
+            "seal" => Some(DownloadFormat::Seal),
             _ => None,
         }
     }
@@ -190,6 +202,18 @@ pub async fn download(
 ) -> Result<Download, Error> {
     let mut conn = app.store.conn().await?;
     let c = visible(&mut conn, actor, serial).await?;
+    let seal = if format == DownloadFormat::Seal {
+        if c.issued.cert_type != CertType::Seal {
+            return Err(Error::Refused("certificate.not_a_seal"));
+        }
+        Some(
+            store::documents::seal_image_of(&mut conn, c.issued.id)
+                .await?
+                .ok_or(Error::Refused("certificate.no_seal_image"))?,
+        )
+    } else {
+        None
+    };
     drop(conn);
     let serial = c.issued.serial;
     let der = c.issued.der;
@@ -218,6 +242,22 @@ pub async fn download(
                 file_name: format!("{serial}-chain.pem"),
                 content_type: "application/pem-certificate-chain",
                 content: Bytes::from(pem),
+            }
+        }
+        DownloadFormat::Seal => {
+            let doc = seal.ok_or_else(|| Error::Internal("seal image not loaded".into()))?;
+            let key =
+                blobs::BlobKey::parse(&doc.blob_key).map_err(|e| Error::Internal(e.to_string()))?;
+            let content = app
+                .blobs
+                .get(&key)
+                .await
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            let extension = doc.file_name.rsplit_once('.').map_or("png", |(_, e)| e);
+            Download {
+                file_name: format!("{serial}-seal.{extension}"),
+                content_type: doc.file_type.as_str(),
+                content: Bytes::from(content),
             }
         }
     })

@@ -5,7 +5,10 @@
 //! Commands that talk to a certdesk server (`enroll`, `login`, `bind`) go in their own
 //! files beside this one, each a variant of [`TokenCommand`] and an arm in [`run`].
 
+mod enroll;
+mod login;
 mod ocsp;
+mod server;
 
 use std::path::{Path, PathBuf};
 
@@ -87,12 +90,87 @@ enum TokenCommand {
         #[arg(long)]
         no_ocsp: bool,
     },
-    /// What a 信息变更 needs from the USB key: its serial number and its certificates.
+    /// 读取: what a 信息变更 needs from the USB key: its serial number and its certificates.
+    /// With --server and --order, fills them in on the order (personal API token, scope 申请).
     Read {
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        server: ServerArgs,
+        /// The order to fill in (its id or order number).
+        #[arg(long, requires = "server")]
+        order: Option<String>,
+        /// The key whose certificate to read (default: the only key with a certificate).
+        #[arg(long)]
+        key: Option<String>,
     },
-    // Server commands (`enroll`, `login`, `bind`) are added here by the API work.
+    /// 制证: produce an approved order's certificate on this USB key (personal API token,
+    /// scope 制证). Resumable: run it again after an interruption.
+    Enroll {
+        /// The order: its id or its order number.
+        order: String,
+        #[command(flatten)]
+        server: ServerArgs,
+        /// 延期 / 年检: generate a new key rather than keep the one of the certificate renewed.
+        #[arg(long)]
+        new_key: bool,
+        #[arg(long, default_value = "p256", value_parser = ["p256", "rsa2048"])]
+        alg: String,
+    },
+    /// 证书登录 (CA登录): sign the code shown on the sign-in page with --code; without it,
+    /// sign in at the command line.
+    Login {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long)]
+        key: Option<String>,
+        /// Keep the session token in this file (readable by its owner only).
+        #[arg(long)]
+        save_session: Option<PathBuf>,
+    },
+    /// 绑定CA: bind the certificate on this USB key to your account: sign the code shown on
+    /// the 绑定CA page with --code, or without it use the personal API token (scope 绑定CA).
+    Bind {
+        #[command(flatten)]
+        server: ServerArgs,
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long)]
+        key: Option<String>,
+    },
+}
+
+/// Where the certdesk server is, and the personal API token to call it with.
+#[derive(Args, Clone)]
+struct ServerArgs {
+    /// The certdesk server, e.g. https://ca.example.cn
+    #[arg(long, env = "CERTDESK_SERVER")]
+    server: Option<String>,
+    /// A file holding the personal API token (first line). Otherwise it is read from
+    /// CERTDESK_API_TOKEN.
+    #[arg(long)]
+    api_token_file: Option<PathBuf>,
+}
+
+impl ServerArgs {
+    fn url(&self) -> Result<&str, Failure> {
+        self.server.as_deref().ok_or_else(|| {
+            fail("需要 certdesk 服务器地址：用 --server 指定，或设置环境变量 CERTDESK_SERVER")
+        })
+    }
+
+    /// The server, called with the personal API token.
+    fn with_token(&self) -> Result<server::Server, Failure> {
+        let token = server::api_token(self.api_token_file.as_deref())?;
+        server::Server::new(self.url()?, Some(token))
+    }
+
+    /// The server, called without a token (certificate login, signing a code).
+    fn anonymous(&self) -> Result<server::Server, Failure> {
+        server::Server::new(self.url()?, None)
+    }
 }
 
 /// A failure of the tool: what to print, in plain words.
@@ -245,7 +323,52 @@ pub fn run(args: TokenArgs) -> Result<(), Failure> {
                 Err(fail("测试盖章未通过"))
             }
         }
-        TokenCommand::Read { json } => {
+        TokenCommand::Read {
+            json,
+            server,
+            order: Some(order),
+            key,
+        } => {
+            let token = module.open(args.token.as_deref(), &pin(&args)?)?;
+            enroll::read_into_order(&server.with_token()?, &token, order, key.as_deref(), *json)
+        }
+        TokenCommand::Enroll {
+            order,
+            server,
+            new_key,
+            alg,
+        } => {
+            let server = server.with_token()?;
+            let token = module.open(args.token.as_deref(), &pin(&args)?)?;
+            let alg = KeyAlg::parse(alg).ok_or_else(|| fail("算法只能是 p256 或 rsa2048"))?;
+            enroll::enroll(&server, &token, order, *new_key, alg)
+        }
+        TokenCommand::Login {
+            server,
+            code,
+            key,
+            save_session,
+        } => {
+            let server = server.anonymous()?;
+            let token = module.open(args.token.as_deref(), &pin(&args)?)?;
+            login::login(
+                server,
+                &token,
+                key.as_deref(),
+                code.as_deref(),
+                save_session.as_deref(),
+            )
+        }
+        TokenCommand::Bind { server, code, key } => {
+            let server = if code.is_some() {
+                server.anonymous()?
+            } else {
+                server.with_token()?
+            };
+            let token = module.open(args.token.as_deref(), &pin(&args)?)?;
+            login::bind(server, &token, key.as_deref(), code.as_deref())
+        }
+        TokenCommand::Read { json, .. } => {
             let token = module.open(args.token.as_deref(), &pin(&args)?)?;
             let read = token.read()?;
             if *json {

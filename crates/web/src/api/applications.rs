@@ -3,8 +3,9 @@
 //! `app` function the pages call; `app` decides who may do what.
 
 use app::applications::{
-    self, ApplicationInput, ApplicationView, DocumentView, HandOverInput, ListQuery, ListView,
-    ProduceInput, ReviewDecision, ReviewInput, ShipInput, StartInput, SubmitInput,
+    self, ApplicationInput, ApplicationView, DocumentView, HandOverInput, KeyReadout,
+    KeyReadoutInput, ListQuery, ListView, ProduceInput, ReviewDecision, ReviewInput, ShipInput,
+    StartInput, SubmitInput,
 };
 use app::payments::{self, PaymentView};
 use axum::Json;
@@ -162,6 +163,28 @@ pub async fn submit(
         .await
         .map_err(|e| api.fail(e))?;
     view_of(&state, &api, id).await.map(Json)
+}
+
+/// 读取: the certificate on the applicant's USB key (sent by `certdesk token read --order`)
+/// fills in the order's certificate, saved as a draft; the answer is what the CA recorded
+/// of it (锁中现有的信息). Refused: a certificate not issued here, not the owner's, of
+/// another type, or revoked; an order that is not editable.
+#[utoipa::path(post, path = "/api/v1/applications/{id}/key-readout", tag = "applications",
+    security(("bearer" = [])), params(("id" = String, Path)), request_body = KeyReadoutInput,
+    responses((status = 200, body = KeyReadout), (status = 403, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody), (status = 422, body = ApiErrorBody)))]
+pub async fn key_readout(
+    State(state): State<AppState>,
+    api: Api,
+    Path(id): Path<String>,
+    Body(input): Body<KeyReadoutInput>,
+) -> Result<Json<KeyReadout>, ApiError> {
+    let actor = api.actor()?;
+    let id = application_id(&api, &id)?;
+    applications::read_key(&state.app, actor, id, &input)
+        .await
+        .map(Json)
+        .map_err(|e| api.fail(e))
 }
 
 /// 撤回: only before payment (一旦申请，不能退办).

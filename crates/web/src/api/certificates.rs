@@ -50,10 +50,11 @@ pub async fn show(
         .map_err(|e| api.fail(e))
 }
 
-/// The certificate as a file: `pem`, `cer` (DER) or `chain` (PEM: it, the issuing CA, the root).
+/// The certificate as a file: `pem`, `cer` (DER) or `chain` (PEM: it, the issuing CA, the root);
+/// `seal`: an e-seal certificate's bound seal image.
 #[utoipa::path(get, path = "/api/v1/certificates/{serial}/download/{format}", tag = "certificates",
     security(("bearer" = [])),
-    params(("serial" = String, Path), ("format" = String, Path, description = "pem | cer | chain")),
+    params(("serial" = String, Path), ("format" = String, Path, description = "pem | cer | chain | seal (the 印章图片 of an e-seal certificate)")),
     responses((status = 200, description = "the file, as an attachment named for the serial"),
         (status = 404, body = ApiErrorBody)))]
 pub async fn download(

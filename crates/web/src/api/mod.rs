@@ -89,6 +89,10 @@ pub fn routes() -> Router<AppState> {
         .route("/applications/{id}/submit", post(applications::submit))
         .route("/applications/{id}/withdraw", post(applications::withdraw))
         .route(
+            "/applications/{id}/key-readout",
+            post(applications::key_readout),
+        )
+        .route(
             "/applications/{id}/documents/{document}",
             put(applications::upload)
                 .get(applications::download)
@@ -334,6 +338,7 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
         applications::save,
         applications::submit,
         applications::withdraw,
+        applications::key_readout,
         applications::upload,
         applications::download,
         applications::template,
