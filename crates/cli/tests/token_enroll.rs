@@ -425,4 +425,53 @@ async fn an_e_seal_carries_its_image_and_read_fills_in_a_change() {
     );
     let v = order(app, &s.org.admin, &change.to_text()).await;
     assert_eq!(v["form"]["certificate_serial"], renewed[0].as_str());
+    // A key of another organisation's is not this order's.
+    let other = app.register_org().await;
+    let theirs = api_token(app, &other.admin, &["applications"]).await;
+    let draft = app::applications::start(
+        &app.app,
+        &app.actor(&other.admin).await,
+        &app::applications::StartInput {
+            kind: "change".into(),
+            cert_type: "seal".into(),
+            channel: "online".into(),
+            agree_terms: "yes".into(),
+            certificate: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let e = refused(
+        tool(
+            conf,
+            "t1",
+            Some(&theirs),
+            &["read", "--server", url, "--order", &draft.to_text()],
+        )
+        .await,
+    );
+    assert!(e.contains("不属于本订单的单位"), "{e}");
+
+    // 信息变更 produced online by the holder: a new key, the old certificate superseded.
+    let changed = app
+        .order_awaiting_production(&s.org, "change", "seal", "", 1, &renewed[0])
+        .await;
+    let out = ok(tool(
+        conf,
+        "t1",
+        Some(&s.holder_token),
+        &["enroll", &changed, "--server", url],
+    )
+    .await);
+    assert!(
+        out.contains("生成新密钥") && out.contains(&format!("原证书 {} 已吊销", renewed[0])),
+        "{out}"
+    );
+    assert!(out.contains("印章图片已写入"), "{out}");
+    let now_on = serials_on(conf, "t1").await;
+    assert_eq!(
+        now_on.len(),
+        2,
+        "the new key's certificate beside the superseded one: {now_on:?}"
+    );
 }
