@@ -571,6 +571,111 @@ async fn an_approved_new_order_produced_by_an_operator_is_downloadable_in_certif
     .await;
 }
 
+/// Seeds 001 and 004: the holder binds the key's certificate on 绑定CA, then signs in with
+/// CA登录. The USB-key tool's part (signing the code shown in the browser) is done here with
+/// openssl and the key the certificate was issued for, through the same API calls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bound_key_signs_in_with_the_code_on_the_ca_login_page() {
+    in_browser(None, |driver, app| async move {
+        let org = app.register_org().await;
+        let operator = app.staff(Role::Operator).await;
+        let id = app
+            .order_awaiting_production(&org, "new", "org_master", "download", 1, "")
+            .await;
+        let work = Scratch::new("certdesk-certlogin");
+        let csr = make_csr(&work.0);
+        let (status, made) = app
+            .api()
+            .signed_in(&operator)
+            .await
+            .post(
+                &format!("/api/v1/applications/{id}/production"),
+                &serde_json::json!({ "csr": csr, "token_serial": "HT-7" }),
+            )
+            .await;
+        assert_eq!(status, 201, "{made}");
+        let serial = made["serial"].as_str().unwrap().to_owned();
+        let certificate = made["certificate"].as_str().unwrap().to_owned();
+
+        // What the tool does with a code: fetch the challenge, sign its message, answer.
+        let sign = |code: String| {
+            let app = &app;
+            let work = &work;
+            let certificate = certificate.clone();
+            async move {
+                let api = app.api();
+                let (status, c) = api
+                    .get(&format!("/api/v1/auth/certificate/challenges/{code}"))
+                    .await;
+                assert_eq!(status, 200, "{c}");
+                std::fs::write(work.0.join("m.txt"), c["message"].as_str().unwrap()).unwrap();
+                let out = std::process::Command::new("openssl")
+                    .args([
+                        "dgst", "-sha256", "-sign", "k.key", "-out", "m.sig", "m.txt",
+                    ])
+                    .current_dir(&work.0)
+                    .output()
+                    .unwrap();
+                assert!(out.status.success());
+                use base64::Engine as _;
+                let signature = base64::engine::general_purpose::STANDARD
+                    .encode(std::fs::read(work.0.join("m.sig")).unwrap());
+                api.post(
+                    &format!("/api/v1/auth/certificate/challenges/{code}/signature"),
+                    &serde_json::json!({ "certificate": certificate, "signature": signature }),
+                )
+                .await
+            }
+        };
+
+        // 绑定CA: the page shows a code; once the key signed it, the certificate is listed.
+        sign_in(&driver, &app, &org.admin).await?;
+        driver
+            .query(By::Css("nav a[href='/account/certificates']"))
+            .first()
+            .await?
+            .click()
+            .await?;
+        assert!(driver.find(By::Id("bindings-empty")).await.is_ok());
+        click(&driver, "bind-start").await?;
+        let code = text_of(&driver, "bind-code").await?;
+        let (status, signed) = sign(code).await;
+        assert_eq!(status, 200, "{signed}");
+        driver
+            .goto(format!("{}/account/certificates", app.url))
+            .await?;
+        let bound = driver
+            .query(By::Id("bindings"))
+            .first()
+            .await?
+            .text()
+            .await?;
+        assert!(bound.contains(&serial) && bound.contains("有效"), "{bound}");
+
+        // CA登录: completing before the key signed says so; after, the session opens.
+        click(&driver, "signout").await?;
+        driver
+            .query(By::Id("certlogin-tab"))
+            .first()
+            .await?
+            .click()
+            .await?;
+        let code = text_of(&driver, "login-code").await?;
+        click(&driver, "certlogin-submit").await?;
+        let waiting = text_of(&driver, "form-error").await?;
+        assert!(waiting.contains("尚未收到USB-key的签名"), "{waiting}");
+        assert_eq!(text_of(&driver, "login-code").await?, code, "the same code");
+        let (status, signed) = sign(code).await;
+        assert_eq!(status, 200, "{signed}");
+        click(&driver, "certlogin-submit").await?;
+        let user = text_of(&driver, "current-user").await?;
+        assert!(user.contains(&org.admin.name), "{user}");
+        assert_eq!(path(&driver).await?, "/dashboard");
+        Ok(())
+    })
+    .await;
+}
+
 /// A P-256 key and its CSR (PEM) made by openssl in `dir`, as on a USB key.
 fn make_csr(dir: &std::path::Path) -> String {
     for args in [
