@@ -91,6 +91,23 @@ async fn order(app: &TestApp, who: &Credentials, id: &str) -> serde_json::Value 
     v
 }
 
+/// A 信息变更 of an e-seal, started (a draft) by `who`.
+async fn seal_change_draft(app: &TestApp, who: &app::Actor) -> domain::ids::ApplicationId {
+    app::applications::start(
+        &app.app,
+        who,
+        &app::applications::StartInput {
+            kind: "change".into(),
+            cert_type: "seal".into(),
+            channel: "online".into(),
+            agree_terms: "yes".into(),
+            certificate: String::new(),
+        },
+    )
+    .await
+    .unwrap()
+}
+
 struct Setup {
     app: TestApp,
     _dir: tempfile::TempDir,
@@ -399,19 +416,7 @@ async fn an_e_seal_carries_its_image_and_read_fills_in_a_change() {
 
     // 读取 for a 信息变更: a draft whose certificate the key fills in.
     let holder = app.actor(&s.org.admin).await;
-    let change = app::applications::start(
-        &app.app,
-        &holder,
-        &app::applications::StartInput {
-            kind: "change".into(),
-            cert_type: "seal".into(),
-            channel: "online".into(),
-            agree_terms: "yes".into(),
-            certificate: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    let change = seal_change_draft(app, &holder).await;
     let out = ok(tool(
         conf,
         "t1",
@@ -428,19 +433,7 @@ async fn an_e_seal_carries_its_image_and_read_fills_in_a_change() {
     // A key of another organisation's is not this order's.
     let other = app.register_org().await;
     let theirs = api_token(app, &other.admin, &["applications"]).await;
-    let draft = app::applications::start(
-        &app.app,
-        &app.actor(&other.admin).await,
-        &app::applications::StartInput {
-            kind: "change".into(),
-            cert_type: "seal".into(),
-            channel: "online".into(),
-            agree_terms: "yes".into(),
-            certificate: String::new(),
-        },
-    )
-    .await
-    .unwrap();
+    let draft = seal_change_draft(app, &app.actor(&other.admin).await).await;
     let e = refused(
         tool(
             conf,
