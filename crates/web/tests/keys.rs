@@ -1044,3 +1044,96 @@ async fn the_key_routes_are_documented_and_closed_to_strangers() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_production_token_renews_online_and_the_renewal_signs_in_through_the_old_binding() {
+    let app = TestApp::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let org = app.register_org().await;
+    let held = produced(&app, &org, dir, "holder").await;
+    bind(&app, &org, dir, &held).await;
+    let session = app.api().signed_in(&org.admin).await;
+
+    // 延期 online: the applicant produces with the tool, which holds a production token.
+    let order = app
+        .order_awaiting_production(&org, "renew", "org_master", "download", 1, &held.serial)
+        .await;
+    let (production, _) = token(&session, &["production"], "").await;
+    let (certificates, _) = token(&session, &["certificates"], "").await;
+    let path = format!("/api/v1/applications/{order}/production");
+    let request = json!({"csr": csr(dir, "renewed"), "token_serial": "HT-holder"});
+    // A token without the production scope may not, though its person may.
+    let (status, refused) = app
+        .api()
+        .with_token(&certificates)
+        .post(&path, &request)
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    let (status, made) = app
+        .api()
+        .with_token(&production)
+        .post(&path, &request)
+        .await;
+    assert_eq!(status, 201, "{made}");
+    assert_eq!(made["complete"], true);
+    let renewed = Held {
+        order,
+        serial: made["serial"].as_str().unwrap().to_owned(),
+        pem: made["certificate"].as_str().unwrap().to_owned(),
+        key: "renewed.key".into(),
+    };
+    assert_ne!(renewed.serial, held.serial);
+
+    // The renewed certificate, never bound itself, signs in as the old one's account.
+    let tool = app.api();
+    let (_, started) = tool
+        .post("/api/v1/auth/certificate/challenges", &json!({}))
+        .await;
+    let code = started["code"].as_str().unwrap();
+    let (status, signed) = answer(&app, dir, code, &renewed.pem, &renewed.key).await;
+    assert_eq!(status, 200, "{signed}");
+    assert_eq!(signed["serial"], renewed.serial.as_str());
+    let (status, opened) = tool
+        .post(
+            "/api/v1/auth/certificate/session",
+            &json!({"secret": started["secret"]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{opened}");
+    let (_, me) = app
+        .api()
+        .with_token(opened["token"].as_str().unwrap())
+        .get("/api/v1/me")
+        .await;
+    assert_eq!(me["name"], org.admin.name.as_str());
+}
+
+#[tokio::test]
+async fn a_signed_login_code_cannot_be_completed_after_it_expires() {
+    let app = TestApp::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let org = app.register_org().await;
+    let held = produced(&app, &org, dir, "holder").await;
+    bind(&app, &org, dir, &held).await;
+
+    let tool = app.api();
+    let (_, started) = tool
+        .post("/api/v1/auth/certificate/challenges", &json!({}))
+        .await;
+    let code = started["code"].as_str().unwrap();
+    let (status, signed) = answer(&app, dir, code, &held.pem, &held.key).await;
+    assert_eq!(status, 200, "{signed}");
+    // Signed in time, but the secret comes back after the code's five minutes.
+    app.clock
+        .advance(SignedDuration::from_mins(5) + SignedDuration::from_secs(1));
+    let (status, body) = tool
+        .post(
+            "/api/v1/auth/certificate/session",
+            &json!({"secret": started["secret"]}),
+        )
+        .await;
+    assert_eq!(status, 409, "a stale secret opens no session: {body}");
+    assert_eq!(body["error"]["key"], "certlogin.code_expired");
+}
