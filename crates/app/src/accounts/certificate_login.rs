@@ -399,10 +399,11 @@ pub async fn finish_login(app: &App, secret: &str) -> Result<LoginOutcome, Error
     if c.used_at.is_some() {
         return Err(Error::Refused("certlogin.code_answered"));
     }
+    // Signed or not, a code is good for its five minutes only (CHALLENGE_TTL).
+    if c.expires_at <= now {
+        return Err(Error::Refused("certlogin.code_expired"));
+    }
     let Some(certificate) = c.certificate_id else {
-        if c.expires_at <= now {
-            return Err(Error::Refused("certlogin.code_expired"));
-        }
         return Ok(LoginOutcome::Waiting {
             code: c.code,
             expires_at: c.expires_at,
