@@ -1137,3 +1137,74 @@ async fn a_signed_login_code_cannot_be_completed_after_it_expires() {
     assert_eq!(status, 409, "a stale secret opens no session: {body}");
     assert_eq!(body["error"]["key"], "certlogin.code_expired");
 }
+
+#[tokio::test]
+async fn binding_a_bound_certificate_again_is_no_error_for_its_account() {
+    let app = TestApp::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let org = app.register_org().await;
+    let held = produced(&app, &org, dir, "holder").await;
+    bind(&app, &org, dir, &held).await;
+    // The same account binds the same key again: still one binding, no error.
+    bind(&app, &org, dir, &held).await;
+    let session = app.api().signed_in(&org.admin).await;
+    let (_, bound) = session.get("/api/v1/me/bindings").await;
+    assert_eq!(bound.as_array().unwrap().len(), 1, "{bound}");
+
+    // A colleague in the same organisation: the certificate is the organisation's, but
+    // one key binds one account.
+    let mobile = app.mobile();
+    let (status, added) = session
+        .post(
+            &format!("/api/v1/organisations/{}/members", org.id),
+            &json!({"name": "项目负责人", "mobile": mobile, "role": "member"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{added}");
+    let colleague = app
+        .api()
+        .signed_in(&testkit::Credentials {
+            mobile: mobile.clone(),
+            password: added["initial_password"].as_str().unwrap().to_owned(),
+            name: "项目负责人".into(),
+        })
+        .await;
+    let (status, body) = colleague
+        .put(
+            "/api/v1/me/password",
+            &json!({
+                "current_password": added["initial_password"],
+                "new_password": "Member-pass1",
+                "new_password_confirm": "Member-pass1",
+            }),
+        )
+        .await;
+    assert!(status == 200 || status == 204, "{status} {body}");
+    // Changing the password ends the sessions: sign in again with the new one.
+    let colleague = app
+        .api()
+        .signed_in(&testkit::Credentials {
+            mobile: mobile.clone(),
+            password: "Member-pass1".into(),
+            name: "项目负责人".into(),
+        })
+        .await;
+    let (status, started) = colleague
+        .post("/api/v1/me/bindings/challenge", &json!({}))
+        .await;
+    assert_eq!(status, 201, "{started}");
+    let (status, refused) = answer(
+        &app,
+        dir,
+        started["code"].as_str().unwrap(),
+        &held.pem,
+        &held.key,
+    )
+    .await;
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["error"]["key"], "certlogin.bound_elsewhere");
+    assert_eq!(colleague.get("/api/v1/me/bindings").await.1, json!([]));
+    let (_, bound) = session.get("/api/v1/me/bindings").await;
+    assert_eq!(bound.as_array().unwrap().len(), 1, "{bound}");
+}
