@@ -473,6 +473,17 @@ async fn a_token_works_within_its_scopes_without_csrf_and_not_after_it_expires()
         .await;
     assert_eq!(status, 201, "{challenge}");
     assert_eq!(challenge["purpose"], "bind");
+    // The tool, holding that token, binds the key it signs with (`certdesk token bind`).
+    let code = challenge["code"].as_str().unwrap();
+    let (status, signed) = answer(&app, dir.path(), code, &held.pem, &held.key).await;
+    assert_eq!(status, 200, "{signed}");
+    let (status, bound) = app
+        .api()
+        .with_token(&binder)
+        .get("/api/v1/me/bindings")
+        .await;
+    assert_eq!(status, 200, "{bound}");
+    assert_eq!(bound[0]["serial"], held.serial.as_str());
     let web = app.web();
     web.sign_in(&org.admin).await;
     let refused = web
