@@ -876,6 +876,14 @@ async fn the_certificate_sign_in_page_waits_for_the_signature_then_opens_the_das
         .get("/api/v1/me/bindings")
         .await;
     assert_eq!(bound[0]["standing"], "revoked");
+    // The page signed in by the certificate lists the binding as 已吊销.
+    let page = web.get("/account/certificates").await;
+    let row = between(
+        &page,
+        &format!("<tr id=\"binding-{}\">", held.serial),
+        "</tr>",
+    );
+    assert!(row.contains("已吊销"), "{row}");
 }
 
 #[tokio::test]
