@@ -339,20 +339,21 @@ async fn bind(
     user: UserId,
     now: Timestamp,
 ) -> Result<(), Error> {
+    // Bound already to this account: no error. Asked before the insert, because on
+    // PostgreSQL a failed insert aborts the transaction and nothing can be read after it.
+    if store::bindings::of_user(conn, user)
+        .await?
+        .iter()
+        .any(|b| b.certificate_id == cert.issued.id)
+    {
+        return Ok(());
+    }
     let id = BindingId::new();
     match store::bindings::bind(conn, id, cert.issued.id, user, now).await {
         Ok(()) => {}
+        // Bound to another account: one key, one account.
         Err(e) if e.conflict() == Some(store::Conflict::CertificateBinding) => {
-            // Bound already: to this account it is no error; to another, one key one account.
-            let mine = store::bindings::of_user(conn, user)
-                .await?
-                .iter()
-                .any(|b| b.certificate_id == cert.issued.id);
-            return if mine {
-                Ok(())
-            } else {
-                Err(Error::Refused("certlogin.bound_elsewhere"))
-            };
+            return Err(Error::Refused("certlogin.bound_elsewhere"));
         }
         Err(e) => return Err(e.into()),
     }
