@@ -7,9 +7,12 @@ use crate::{App, Error};
 pub struct Purged {
     pub sessions: u64,
     pub sign_in_failures: u64,
+    /// 证书登录 / 绑定CA challenges expired a day ago or more.
+    pub challenges: u64,
 }
 
-/// Deletes expired sessions and sign-in failures older than the throttling window.
+/// Deletes expired sessions, sign-in failures older than the throttling window, and
+/// certificate challenges a day past their expiry.
 pub async fn purge_expired(app: &App) -> Result<Purged, Error> {
     let now = app.now();
     let mut conn = app.store.conn().await?;
@@ -17,9 +20,15 @@ pub async fn purge_expired(app: &App) -> Result<Purged, Error> {
     let sign_in_failures =
         store::sign_in_failures::delete_before(&mut conn, now - crate::accounts::THROTTLE_WINDOW)
             .await?;
+    let challenges = store::bindings::delete_challenges_before(
+        &mut conn,
+        now - jiff::SignedDuration::from_hours(24),
+    )
+    .await?;
     Ok(Purged {
         sessions,
         sign_in_failures,
+        challenges,
     })
 }
 

@@ -294,6 +294,12 @@ async fn a_bound_certificate_signs_in_until_it_is_revoked() {
         .advance(accounts::CHALLENGE_TTL + jiff::SignedDuration::from_secs(1));
     let e = accounts::challenge(&w.app, &late.code).await.unwrap_err();
     assert_eq!(refused(e), "certlogin.code_expired");
+    // A day later housekeeping removes it, and its code is unknown.
+    w.clock.advance(jiff::SignedDuration::from_hours(24));
+    let purged = app::housekeeping::purge_expired(&w.app).await.unwrap();
+    assert!(purged.challenges >= 4, "{purged:?}");
+    let e = accounts::challenge(&w.app, &late.code).await.unwrap_err();
+    assert_eq!(refused(e), "certlogin.code_unknown");
 
     // Signed, then revoked before the browser completes: no session.
     let login = accounts::start_login(&w.app).await.unwrap();

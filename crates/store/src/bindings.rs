@@ -311,3 +311,16 @@ pub async fn mark_used(
     .await?;
     Ok(done.rows_affected() > 0)
 }
+
+/// Deletes challenges that expired before `before` (used or not: a challenge is good for
+/// minutes, and sign-ins and bindings are in the audit log). Their codes become free again.
+pub async fn delete_challenges_before(
+    conn: &mut AnyConnection,
+    before: Timestamp,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM certificate_challenges WHERE expires_at < $1")
+        .bind(micros(before))
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -463,6 +463,11 @@ async fn a_token_works_within_its_scopes_without_csrf_and_not_after_it_expires()
         .await;
     let (status, body) = tool.get(&format!("/api/v1/applications/{theirs}")).await;
     assert!(status == 403 || status == 404, "{status} {body}");
+    // A token does not sign out: it is revoked, and says so; it still works after.
+    let (status, body) = tool.delete("/api/v1/sessions/current").await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["error"]["key"], "api_token.no_sign_out", "{body}");
+    assert_eq!(tool.get("/api/v1/me").await.0, 200);
 
     // A token changes state without the CSRF header; the browser's cookie needs it.
     let (binder, _) = token(&session, &["binding"], "").await;

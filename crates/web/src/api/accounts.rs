@@ -91,11 +91,19 @@ pub async fn sign_in(
     Ok((StatusCode::CREATED, Json(SessionToken::from(s))).into_response())
 }
 
-/// Sign out: the session's token stops working.
+/// Sign out: the session's token stops working. A personal API token is refused (409):
+/// revoke it instead (`DELETE /api/v1/me/tokens/{id}`).
 #[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "accounts",
-    security(("bearer" = [])), responses((status = 204), (status = 401, body = ApiErrorBody)))]
+    security(("bearer" = [])), responses((status = 204), (status = 401, body = ApiErrorBody),
+        (status = 409, body = ApiErrorBody)))]
 pub async fn sign_out(State(state): State<AppState>, api: Api) -> Result<StatusCode, ApiError> {
     api.actor()?;
+    if let Some(token) = &api.visitor.token
+        && accounts::is_api_token(token)
+    {
+        // A personal API token is not a session: it ends when revoked, not by signing out.
+        return Err(api.fail(app::Error::Refused("api_token.no_sign_out")));
+    }
     if let Some(token) = &api.visitor.token {
         accounts::sign_out(&state.app, token)
             .await
