@@ -419,6 +419,12 @@ async fn no_route_lets_another_organisation_or_an_individual_near_an_order() {
             false,
         ),
         route(
+            "POST",
+            format!("/api/v1/applications/{draft}/key-readout"),
+            Send::Json(json!({"certificate": "MIIB", "token_serial": "HT-1"})),
+            false,
+        ),
+        route(
             "PUT",
             format!("/api/v1/applications/{draft}/documents/handler_id?file_name=mine.png"),
             Send::File(PNG),
