@@ -67,12 +67,12 @@ fn keygen_csr_install_read_and_sign_test_with_ocsp() {
 
     let out = ok(token(&conf, &["list"]));
     assert!(
-        out.contains("USB Key：t1") && out.contains("锁序列号"),
+        out.contains("USB-KEY：t1") && out.contains("锁序列号"),
         "{out}"
     );
 
     let out = ok(token(&conf, &["keygen", "--label", "单位主锁"]));
-    assert!(out.contains("已在 USB Key 中生成密钥：单位主锁"), "{out}");
+    assert!(out.contains("已在 USB-KEY 中生成密钥：单位主锁"), "{out}");
 
     // The request: openssl verifies it, pki reads the token's key from it.
     let req = dir.path().join("req.pem");

@@ -151,13 +151,13 @@ async fn enroll_renew_replace_and_login_until_revoked() {
     // The holder's token cannot: 新办 is produced by an operator.
     let e = refused(tool(conf, "t1", Some(&s.holder_token), &args).await);
     assert!(
-        e.contains("不能为订单") && e.contains("USB Key 未被改动"),
+        e.contains("不能为订单") && e.contains("USB-KEY 未被改动"),
         "{e}"
     );
     assert!(ok(tool(conf, "t1", None, &["read", "--json"]).await).contains("\"certificates\": []"));
     let out = ok(tool(conf, "t1", Some(&s.operator_token), &args).await);
     assert!(
-        out.contains("生成新密钥") && out.contains("已写入 USB Key"),
+        out.contains("生成新密钥") && out.contains("已写入 USB-KEY"),
         "{out}"
     );
     let first = serials_on(conf, "t1").await;
@@ -392,7 +392,7 @@ async fn an_e_seal_carries_its_image_and_read_fills_in_a_change() {
         &["enroll", &id, "--server", url],
     )
     .await);
-    assert!(out.contains("印章图片已写入 USB Key"), "{out}");
+    assert!(out.contains("印章图片已写入 USB-KEY"), "{out}");
     let seal = serials_on(conf, "t1").await;
 
     // 年检 renews the seal on the same key, and writes its image again.

@@ -156,7 +156,7 @@ pub(crate) fn generate(
     let (mechanism, mut public) = match alg {
         KeyAlg::P256 => {
             if !mechanisms.contains(&MechanismType::ECC_KEY_PAIR_GEN) {
-                return Err(TokenError::Unsupported("在 USB Key 内生成 P-256 密钥"));
+                return Err(TokenError::Unsupported("在 USB-KEY 内生成 P-256 密钥"));
             }
             (
                 Mechanism::EccKeyPairGen,

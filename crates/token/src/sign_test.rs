@@ -39,7 +39,7 @@ impl OcspOutcome {
         match self {
             OcspOutcome::Skipped => "未查询".into(),
             OcspOutcome::NoResponder => "证书中没有 OCSP 地址，未查询".into(),
-            OcspOutcome::NoIssuer => "USB Key 中没有签发者证书，无法查询".into(),
+            OcspOutcome::NoIssuer => "USB-KEY 中没有签发者证书，无法查询".into(),
             OcspOutcome::Good => "有效（good）".into(),
             OcspOutcome::Revoked { at, reason } => {
                 let at = at.to_zoned(

@@ -320,7 +320,7 @@ async fn seed_002_change_of_details_is_paid_elsewhere_and_refresh_shows_it() {
 /// paid → 待制证.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_004_replacement_has_a_generated_statement_and_a_reviewer_set_overdue_fee() {
-    const REASON: &str = "USB Key丢失，无法找回";
+    const REASON: &str = "USB-KEY丢失，无法找回";
     in_browser(None, |driver, app| async move {
         let org = app.register_org().await;
         let reviewer = app.staff(Role::Reviewer).await;
@@ -663,7 +663,7 @@ async fn a_bound_key_signs_in_with_the_code_on_the_ca_login_page() {
         let code = text_of(&driver, "login-code").await?;
         click(&driver, "certlogin-submit").await?;
         let waiting = text_of(&driver, "form-error").await?;
-        assert!(waiting.contains("尚未收到USB-key的签名"), "{waiting}");
+        assert!(waiting.contains("尚未收到USB-KEY的签名"), "{waiting}");
         assert_eq!(text_of(&driver, "login-code").await?, code, "the same code");
         let (status, signed) = sign(code).await;
         assert_eq!(status, 200, "{signed}");

@@ -168,7 +168,7 @@ fn install(
     chain: &[Vec<u8>],
 ) -> Result<(), Failure> {
     token.install(&key.id, leaf, chain)?;
-    println!("证书 {serial} 已写入 USB Key（密钥 {}）", key.name());
+    println!("证书 {serial} 已写入 USB-KEY（密钥 {}）", key.name());
     if order.cert_type == "seal" {
         let image = server.get_bytes(&format!("/api/v1/certificates/{serial}/download/seal"))?;
         token.install_seal(
@@ -176,7 +176,7 @@ fn install(
             &image,
             super::image_type(std::path::Path::new(""), &image),
         )?;
-        println!("印章图片已写入 USB Key（灌章完成）");
+        println!("印章图片已写入 USB-KEY（灌章完成）");
     }
     Ok(())
 }
@@ -189,12 +189,12 @@ fn resume(server: &Server, token: &Token, order: &Order) -> Result<bool, Failure
             let installed = token.certificate(&key.id)?.is_some_and(|d| d == leaf);
             if installed {
                 println!(
-                    "订单 {} 的证书 {} 已在这把 USB Key 中，无需重复制证",
+                    "订单 {} 的证书 {} 已在这把 USB-KEY 中，无需重复制证",
                     order.order_number, c.serial
                 );
             } else {
                 println!(
-                    "订单 {} 已为这把 USB Key 中的密钥签发证书 {}（上次运行中断），现在写入",
+                    "订单 {} 已为这把 USB-KEY 中的密钥签发证书 {}（上次运行中断），现在写入",
                     order.order_number, c.serial
                 );
                 install(server, token, &key, order, &c.serial, &leaf, &chain)?;
@@ -228,11 +228,11 @@ fn key_for(token: &Token, order: &Order, new_key: bool, alg: KeyAlg) -> Result<K
                 return Ok(k.clone());
             }
         }
-        println!("这把 USB Key 中没有原证书 {wanted} 的密钥：生成新密钥");
+        println!("这把 USB-KEY 中没有原证书 {wanted} 的密钥：生成新密钥");
     }
     let key = token.keygen(&label, alg)?;
     println!(
-        "已在 USB Key 中生成新密钥 {}（私钥不出 USB Key）",
+        "已在 USB-KEY 中生成新密钥 {}（私钥不出 USB-KEY）",
         key.name()
     );
     Ok(key)
@@ -254,7 +254,7 @@ pub fn enroll(
         status_zh(&order.status)
     );
     if order.kind == "cancel" {
-        return Err(fail("注销不需要 USB Key：由操作员在订单页面办理"));
+        return Err(fail("注销不需要 USB-KEY：由操作员在订单页面办理"));
     }
     if resume(server, token, &order)? {
         return Ok(());
@@ -268,7 +268,7 @@ pub fn enroll(
     }
     if !order.actions.iter().any(|a| a == "produce") {
         return Err(fail(format!(
-            "您（个人令牌的账号）不能为订单 {} 制证：{}由{}制证；个人令牌还需勾选“制证”权限。USB Key 未被改动",
+            "您（个人令牌的账号）不能为订单 {} 制证：{}由{}制证；个人令牌还需勾选“制证”权限。USB-KEY 未被改动",
             order.order_number,
             kind_zh(&order.kind),
             if matches!(order.kind.as_str(), "new" | "replace") {
@@ -299,7 +299,7 @@ pub fn enroll(
         Ok((_, p)) => p,
         Err(CallError::Network(m)) => {
             return Err(fail(format!(
-                "{m}\n证书可能已经签发。USB Key 中的密钥 {} 已保留：网络恢复后重新运行同一命令即可继续（不会重复签发）。",
+                "{m}\n证书可能已经签发。USB-KEY 中的密钥 {} 已保留：网络恢复后重新运行同一命令即可继续（不会重复签发）。",
                 key.name()
             )));
         }
@@ -334,7 +334,7 @@ pub fn enroll(
     install(server, token, &key, &order, &serial, &leaf, &chain)?;
     if produced.issued < order.quantity.max(produced.quantity) {
         println!(
-            "本订单还需制作 {} 张证书：请插入下一把 USB Key 再运行本命令",
+            "本订单还需制作 {} 张证书：请插入下一把 USB-KEY 再运行本命令",
             produced.quantity - produced.issued
         );
     }
@@ -388,7 +388,7 @@ pub fn read_into_order(
         return Ok(());
     }
     println!(
-        "已读取 USB Key（锁序列号 {}）并填入订单 {}：",
+        "已读取 USB-KEY（锁序列号 {}）并填入订单 {}：",
         read.token_serial, order.order_number
     );
     println!("  证书序列号：{}", read.serial);

@@ -67,10 +67,10 @@ pub(super) fn signing_key(token: &Token, key: Option<&str>) -> Result<token::Tok
     match with_cert.as_slice() {
         [only] => Ok(token.key(&only.id_hex())?),
         [] => Err(fail(
-            "USB Key 中没有带证书的密钥：请先制证（certdesk token enroll）",
+            "USB-KEY 中没有带证书的密钥：请先制证（certdesk token enroll）",
         )),
         several => Err(fail(format!(
-            "USB Key 中有多个带证书的密钥，请用 --key 指定其一：{}",
+            "USB-KEY 中有多个带证书的密钥，请用 --key 指定其一：{}",
             several
                 .iter()
                 .map(|k| k.name())
@@ -96,7 +96,7 @@ fn answer(
     let message = domain::account::challenge_message(purpose, code, nonce);
     let signature = signer
         .sign(message.as_bytes())
-        .map_err(|e| fail(format!("USB Key 签名失败：{}", e.0)))?;
+        .map_err(|e| fail(format!("USB-KEY 签名失败：{}", e.0)))?;
     let b64 = base64::engine::general_purpose::STANDARD;
     let (_, signed): (_, Signed) = server.post(
         &format!("/api/v1/auth/certificate/challenges/{code}/signature"),
@@ -196,7 +196,7 @@ pub fn bind(
         }
     };
     println!(
-        "证书 {}（{}）已绑定到您的账号：此后可用这把 USB Key 登录（CA登录）",
+        "证书 {}（{}）已绑定到您的账号：此后可用这把 USB-KEY 登录（CA登录）",
         signed.serial, signed.holder_name
     );
     Ok(())

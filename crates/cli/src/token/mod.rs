@@ -210,7 +210,7 @@ fn pin(args: &TokenArgs) -> Result<Zeroizing<String>, Failure> {
     match std::env::var(PIN_ENV) {
         Ok(p) if !p.is_empty() => Ok(Zeroizing::new(p)),
         _ => Err(fail(format!(
-            "需要 USB Key 的 PIN 码：请设置环境变量 {PIN_ENV}，或用 --pin-file 指定保存 PIN 的文件"
+            "需要 USB-KEY 的 PIN 码：请设置环境变量 {PIN_ENV}，或用 --pin-file 指定保存 PIN 的文件"
         ))),
     }
 }
@@ -227,7 +227,7 @@ pub fn run(args: TokenArgs) -> Result<(), Failure> {
                 format!("certdesk-{}", jiff::Zoned::now().strftime("%Y%m%d-%H%M%S"))
             });
             let key = token.keygen(&label, alg)?;
-            println!("已在 USB Key 中生成密钥：{}", key.name());
+            println!("已在 USB-KEY 中生成密钥：{}", key.name());
             Ok(())
         }
         TokenCommand::Csr { key, cn, o, out } => {
@@ -269,11 +269,11 @@ pub fn run(args: TokenArgs) -> Result<(), Failure> {
             }
             let id = key.info().id.clone();
             token.install(&id, &leaf, &certs)?;
-            println!("证书已写入 USB Key（密钥 {}）", key.info().name());
+            println!("证书已写入 USB-KEY（密钥 {}）", key.info().name());
             if let Some(seal) = seal {
                 let image = read_file(seal, "印章图片")?;
                 token.install_seal(&id, &image, image_type(seal, &image))?;
-                println!("印章图片已写入 USB Key");
+                println!("印章图片已写入 USB-KEY");
             }
             Ok(())
         }
@@ -302,9 +302,9 @@ pub fn run(args: TokenArgs) -> Result<(), Failure> {
             println!(
                 "证书链：{}",
                 if test.chain_ok {
-                    "由 USB Key 中的签发者证书签发"
+                    "由 USB-KEY 中的签发者证书签发"
                 } else {
-                    "USB Key 中没有找到签发者证书，或证书签名不符"
+                    "USB-KEY 中没有找到签发者证书，或证书签名不符"
                 }
             );
             println!(
@@ -377,7 +377,7 @@ pub fn run(args: TokenArgs) -> Result<(), Failure> {
             }
             println!("锁序列号：{}", read.token_serial);
             if read.certificates.is_empty() {
-                println!("USB Key 中没有证书");
+                println!("USB-KEY 中没有证书");
             }
             for c in &read.certificates {
                 print_certificate(c);
@@ -398,7 +398,7 @@ fn list(module: &Module, json: bool) -> Result<(), Failure> {
     }
     for t in &tokens {
         println!(
-            "USB Key：{}  锁序列号：{}  厂商：{}  型号：{}",
+            "USB-KEY：{}  锁序列号：{}  厂商：{}  型号：{}",
             t.label, t.serial, t.manufacturer, t.model
         );
         for c in &t.certificates {
