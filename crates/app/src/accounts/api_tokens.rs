@@ -218,16 +218,9 @@ pub async fn authenticate_token(
     else {
         return Ok(None);
     };
-    let Some(user) = store::users::find(&mut conn, token.user_id).await? else {
+    let Some(actor) = super::sessions::actor_of(&mut conn, token.user_id).await? else {
         return Ok(None);
     };
-    if user.disabled {
-        return Ok(None);
-    }
-    let membership = store::memberships::active_of(&mut conn, user.id).await?;
-    let individual = store::individuals::id_number_of(&mut conn, user.id)
-        .await?
-        .is_some();
     if token
         .last_used_at
         .is_none_or(|at| now.duration_since(at) >= TOUCH_EVERY)
@@ -237,7 +230,7 @@ pub async fn authenticate_token(
     let scopes = Scopes::parse(token.scopes.split_whitespace())
         .ok_or_else(|| Error::Internal(format!("api token {} scopes", token.id)))?;
     Ok(Some(super::Session {
-        actor: Actor::from_user(&user, membership, individual).with_scopes(scopes),
+        actor: actor.with_scopes(scopes),
         csrf_token: String::new(),
     }))
 }

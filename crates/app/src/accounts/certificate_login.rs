@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use store::bindings::{Challenge, Purpose};
 use store::ca::{Certificate, CertificateStatus};
 
-use super::sessions::{NewSession, open, token_hash};
+use super::sessions::{NewSession, actor_of, open, token_hash};
 use crate::authz::{Action, CertificateOwner, authorize};
 use crate::{Actor, App, Error, random};
 
@@ -317,20 +317,6 @@ pub async fn sign_challenge(
         serial: cert.issued.serial,
         holder_name: cert.issued.holder_name,
     })
-}
-
-async fn actor_of(conn: &mut store::AnyConnection, user: UserId) -> Result<Option<Actor>, Error> {
-    let Some(u) = store::users::find(conn, user).await? else {
-        return Ok(None);
-    };
-    if u.disabled {
-        return Ok(None);
-    }
-    let membership = store::memberships::active_of(conn, u.id).await?;
-    let individual = store::individuals::id_number_of(conn, u.id)
-        .await?
-        .is_some();
-    Ok(Some(Actor::from_user(&u, membership, individual)))
 }
 
 async fn bind(

@@ -124,24 +124,36 @@ pub async fn authenticate(app: &App, token: &str) -> Result<Option<Session>, Err
     let Some(session) = sessions::find_live(&mut conn, &hash, now).await? else {
         return Ok(None);
     };
-    let Some(user) = users::find(&mut conn, session.user_id).await? else {
+    let Some(actor) = actor_of(&mut conn, session.user_id).await? else {
         return Ok(None);
     };
-    if user.disabled {
-        return Ok(None);
-    }
-    let membership = memberships::active_of(&mut conn, user.id).await?;
-    let individual = store::individuals::id_number_of(&mut conn, user.id)
-        .await?
-        .is_some();
     // Slide the expiry only when half of it is used up: one write per six hours, not per request.
     if session.expires_at.duration_since(now) < SESSION_TTL / 2 {
         sessions::extend(&mut conn, &hash, now + SESSION_TTL).await?;
     }
     Ok(Some(Session {
-        actor: Actor::from_user(&user, membership, individual),
+        actor,
         csrf_token: session.csrf_token,
     }))
+}
+
+/// The person acting as `user`, as loaded for this request (their membership, whether
+/// they are an individual); none when the account is gone or disabled.
+pub(crate) async fn actor_of(
+    conn: &mut store::AnyConnection,
+    user: domain::ids::UserId,
+) -> Result<Option<Actor>, Error> {
+    let Some(u) = users::find(conn, user).await? else {
+        return Ok(None);
+    };
+    if u.disabled {
+        return Ok(None);
+    }
+    let membership = memberships::active_of(conn, u.id).await?;
+    let individual = store::individuals::id_number_of(conn, u.id)
+        .await?
+        .is_some();
+    Ok(Some(Actor::from_user(&u, membership, individual)))
 }
 
 pub async fn sign_out(app: &App, token: &str) -> Result<(), Error> {
