@@ -215,22 +215,15 @@ async fn checked_certificate(
     der: &[u8],
     now: Timestamp,
 ) -> Result<(Certificate, pki::PublicKey), Error> {
+    use crate::certificates::{Presented, presented};
     use x509_parser::prelude::{FromDer, X509Certificate};
-    let (rest, parsed) = X509Certificate::from_der(der)
-        .map_err(|_| Error::field("certificate", "certlogin.certificate_malformed"))?;
-    if !rest.is_empty() {
-        return Err(Error::field(
-            "certificate",
-            "certlogin.certificate_malformed",
-        ));
-    }
-    let serial = pki::Serial::from_der_content(parsed.tbs_certificate.raw_serial())
-        .map_err(|_| Error::field("certificate", "certlogin.certificate_malformed"))?
-        .to_hex();
-    let record = store::ca::by_serial(conn, &serial)
-        .await?
-        .filter(|c| c.issued.der == der)
-        .ok_or(Error::Refused("certlogin.certificate_unknown"))?;
+    let malformed = || Error::field("certificate", "certlogin.certificate_malformed");
+    let (record, spki) = match presented(conn, der).await? {
+        Presented::Malformed => return Err(malformed()),
+        Presented::Unknown => return Err(Error::Refused("certlogin.certificate_unknown")),
+        Presented::Issued { record, spki } => (*record, spki),
+    };
+    let serial = &record.issued.serial;
     let issuer = store::certificates::issuer_certificate(conn, record.issued.issuer_id)
         .await?
         .ok_or_else(|| Error::Internal(format!("issuer of {serial} missing")))?;
@@ -252,8 +245,7 @@ async fn checked_certificate(
     if now < record.issued.not_before || now >= record.issued.not_after {
         return Err(Error::Refused("certlogin.certificate_expired"));
     }
-    let key = pki::PublicKey::from_spki_der(parsed.tbs_certificate.subject_pki.raw)
-        .map_err(|_| Error::field("certificate", "certlogin.certificate_malformed"))?;
+    let key = pki::PublicKey::from_spki_der(&spki).map_err(|_| malformed())?;
     Ok((record, key))
 }
 

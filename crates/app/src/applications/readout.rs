@@ -52,15 +52,16 @@ pub async fn read_key(
     }
     let der = crate::certificates::presented_der(&input.certificate)
         .ok_or_else(|| Error::field("certificate", "readout.certificate_malformed"))?;
-    let serial = x509_parser::parse_x509_certificate(&der)
-        .ok()
-        .and_then(|(_, c)| pki::Serial::from_der_content(c.tbs_certificate.raw_serial()).ok())
-        .ok_or_else(|| Error::field("certificate", "readout.certificate_malformed"))?
-        .to_hex();
-    let cert = store::ca::by_serial(&mut conn, &serial)
-        .await?
-        .filter(|c| c.issued.der == der)
-        .ok_or(Error::Refused("readout.certificate_unknown"))?;
+    let cert = match crate::certificates::presented(&mut conn, &der).await? {
+        crate::certificates::Presented::Malformed => {
+            return Err(Error::field("certificate", "readout.certificate_malformed"));
+        }
+        crate::certificates::Presented::Unknown => {
+            return Err(Error::Refused("readout.certificate_unknown"));
+        }
+        crate::certificates::Presented::Issued { record, .. } => *record,
+    };
+    let serial = cert.issued.serial.clone();
     let theirs = match owner.organisation {
         Some(org) => cert.issued.organisation_id == Some(org),
         None => cert.issued.holder_user_id == Some(owner.applicant),

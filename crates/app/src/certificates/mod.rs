@@ -302,3 +302,43 @@ pub(crate) fn presented_der(raw: &str) -> Option<Vec<u8>> {
         .ok()
         .filter(|d| !d.is_empty())
 }
+
+/// What a presented certificate (DER) is to this CA.
+pub(crate) enum Presented {
+    /// Not an X.509 certificate.
+    Malformed,
+    /// Well formed, but not one this CA recorded (no such serial, or other bytes).
+    Unknown,
+    /// This CA's record of it, and its public key (`SubjectPublicKeyInfo`, DER).
+    Issued {
+        record: Box<store::ca::Certificate>,
+        spki: Vec<u8>,
+    },
+}
+
+/// Matches a presented certificate with this CA's record: same serial, same bytes.
+pub(crate) async fn presented(
+    conn: &mut store::AnyConnection,
+    der: &[u8],
+) -> Result<Presented, Error> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let parsed = match X509Certificate::from_der(der) {
+        Ok(([], c)) => c,
+        _ => return Ok(Presented::Malformed),
+    };
+    let Ok(serial) = pki::Serial::from_der_content(parsed.tbs_certificate.raw_serial()) else {
+        return Ok(Presented::Malformed);
+    };
+    Ok(
+        match store::ca::by_serial(conn, &serial.to_hex())
+            .await?
+            .filter(|c| c.issued.der == der)
+        {
+            Some(record) => Presented::Issued {
+                record: Box::new(record),
+                spki: parsed.tbs_certificate.subject_pki.raw.to_vec(),
+            },
+            None => Presented::Unknown,
+        },
+    )
+}
