@@ -76,34 +76,18 @@ struct ProducedBody {
     quantity: u32,
 }
 
-fn kind_zh(kind: &str) -> &str {
-    match kind {
-        "new" => "新办",
-        "renew" => "延期",
-        "replace" => "补办",
-        "change" => "信息变更",
-        "inspect" => "年检",
-        "cancel" => "注销",
-        other => other,
-    }
+/// A kind's or a status's Chinese name, from the pages' catalogue (`kind.renew` → 延期).
+fn label(group: &str, key: &str) -> String {
+    let key = format!("{group}.{key}");
+    web::CATALOG.tr(web::Lang::Zh).get(&key).to_owned()
 }
 
-fn status_zh(status: &str) -> &str {
-    match status {
-        "draft" => "草稿",
-        "returned" => "已退回",
-        "awaiting_payment" => "待支付",
-        "awaiting_first_review" => "待初审",
-        "awaiting_final_review" => "待终审",
-        "awaiting_production" => "待制证",
-        "awaiting_shipment" => "待发货",
-        "awaiting_pickup" => "待领取",
-        "shipped" => "已发货",
-        "completed" => "已完成",
-        "rejected" => "已拒绝",
-        "withdrawn" => "已撤回",
-        other => other,
-    }
+fn kind_zh(kind: &str) -> String {
+    label("kind", kind)
+}
+
+fn status_zh(status: &str) -> String {
+    label("status", status)
 }
 
 /// The order by its id, or by its order number (looked up in the orders one may see).
