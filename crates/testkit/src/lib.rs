@@ -13,6 +13,7 @@
 
 mod clients;
 pub mod ids;
+pub mod openssl;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -13,22 +13,8 @@ use domain::application::CertType;
 use domain::ident::Uscc;
 use domain::ids::OrganisationId;
 use jiff::{SignedDuration, Timestamp};
+use testkit::openssl::run as openssl;
 use testkit::{OrgFixture, TestApp};
-
-fn openssl(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl must be installed");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "openssl {args:?}: {text}");
-    text
-}
 
 /// A key and a CSR (DER) made by openssl: `ec` (P-256), `rsa` (2048) or `sm2`.
 fn csr(dir: &Path, name: &str, kind: &str) -> Vec<u8> {

@@ -6,12 +6,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::Command;
 
 use base64::Engine as _;
 use domain::account::Role;
 use jiff::SignedDuration;
 use serde_json::{Value, json};
+use testkit::openssl::{p256_csr as csr, run as openssl};
 use testkit::{ApiClient, OrgFixture, Page, TestApp};
 
 const NAME_REQUIRED: &str = "请填写令牌名称，例如“办理点 2 号机”。";
@@ -25,44 +25,6 @@ const NOT_YOURS: &str = "该证书不属于您（或您的单位），不能绑�
 const REVOKED: &str = "该证书已吊销，不能用于登录或绑定。";
 const SIGNATURE_BAD: &str = "签名验证失败：签名不是由该证书的私钥对本码生成的。";
 const CODE_ANSWERED: &str = "该码已使用过，请重新获取。";
-
-fn openssl(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl must be installed");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "openssl {args:?}: {text}");
-    text
-}
-
-/// A fresh P-256 key `{name}.key` made by openssl in `dir`, and a PEM CSR on it.
-fn csr(dir: &Path, name: &str) -> String {
-    let key = format!("{name}.key");
-    let req = format!("{name}.csr");
-    openssl(
-        dir,
-        &[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            &key,
-        ],
-    );
-    openssl(
-        dir,
-        &["req", "-new", "-key", &key, "-subj", "/CN=x", "-out", &req],
-    );
-    std::fs::read_to_string(dir.join(req)).unwrap()
-}
 
 /// A certificate of `org`'s, produced by an operator over the production API on the key
 /// `{name}.key` that openssl made in `dir`.

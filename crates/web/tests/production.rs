@@ -3,50 +3,10 @@
 //! and kept as typed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-use std::process::Command;
-
 use domain::account::Role;
 use serde_json::{Value, json};
 use testkit::TestApp;
-
-fn openssl(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.status.success(), "openssl {args:?}: {text}");
-    text
-}
-
-/// A fresh P-256 key and its CSR (PEM), made by openssl.
-fn csr(dir: &Path, name: &str) -> String {
-    let key = format!("{name}.key");
-    let req = format!("{name}.csr");
-    openssl(
-        dir,
-        &[
-            "genpkey",
-            "-algorithm",
-            "EC",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-out",
-            &key,
-        ],
-    );
-    openssl(
-        dir,
-        &["req", "-new", "-key", &key, "-subj", "/CN=x", "-out", &req],
-    );
-    std::fs::read_to_string(dir.join(req)).unwrap()
-}
+use testkit::openssl::{p256_csr as csr, run as openssl};
 
 fn field_key(body: &Value, field: &str) -> Option<String> {
     body["error"]["fields"]
